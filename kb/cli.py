@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kb", description="A citable knowledge base for policy papers.")
     parser.add_argument("--kb", dest="kb_dir", default=None,
-                        help="knowledge base directory (default: $KB_KB_DIR or .kb)")
+                        help="knowledge base directory (default: $KB_DIR or .kb)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

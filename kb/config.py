@@ -14,13 +14,18 @@ from typing import Any
 from kb.errors import ConfigError
 
 
-def _setting(default: Any, help: str) -> Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: Any, help: str, env: str = "") -> Any:
+    return field(default=default, metadata={"help": help, "env": env})
+
+
+def env_name(f: Any) -> str:
+    """The environment variable of a setting: KB_<NAME> unless the field names another."""
+    return f.metadata.get("env") or f"KB_{f.name.upper()}"
 
 
 @dataclass(frozen=True)
 class Settings:
-    kb_dir: str = _setting(".kb", "Directory of the knowledge base (SQLite, FAISS index, manifest).")
+    kb_dir: str = _setting(".kb", "Directory of the knowledge base (SQLite, FAISS index, manifest).", env="KB_DIR")
     model: str = _setting(
         "all-MiniLM-L6-v2",
         "Embedding model: a sentence-transformers name or path. The default resolves to the copy "
@@ -49,9 +54,9 @@ class Settings:
         """Defaults, then `KB_*` environment variables, then non-None keyword overrides."""
         values: dict[str, Any] = {}
         for f in fields(cls):
-            env = os.environ.get(f"KB_{f.name.upper()}")
+            env = os.environ.get(env_name(f))
             if env is not None and env != "":
-                values[f.name] = _coerce(f.name, env, type(f.default))
+                values[f.name] = _coerce(env_name(f), env, type(f.default))
         for name, value in overrides.items():
             if value is None:
                 continue
@@ -65,17 +70,17 @@ class Settings:
         return Path(self.kb_dir).expanduser()
 
 
-def _coerce(name: str, raw: str, kind: type) -> Any:
+def _coerce(var: str, raw: str, kind: type) -> Any:
     try:
         if kind is bool:
             return raw.strip().lower() in {"1", "true", "yes", "on"}
         return kind(raw)
     except ValueError:
         raise ConfigError(
-            f"KB_{name.upper()}={raw!r} is not a valid {kind.__name__}; set it to a {kind.__name__} or unset it"
+            f"{var}={raw!r} is not a valid {kind.__name__}; set it to a {kind.__name__} or unset it"
         ) from None
 
 
 def settings_help() -> list[tuple[str, str, Any]]:
-    """(name, help, default) for every setting, for docs and `--help`."""
-    return [(f.name, f.metadata["help"], f.default) for f in fields(Settings)]
+    """(environment variable, help, default) for every setting, for docs and `--help`."""
+    return [(env_name(f), f.metadata["help"], f.default) for f in fields(Settings)]

@@ -107,7 +107,7 @@ class Store:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise StoreError(f"cannot create knowledge base directory {str(path)!r} ({exc.strerror}); "
-                             "choose another with --kb or KB_KB_DIR") from None
+                             "choose another with --kb or KB_DIR") from None
         manifest = {
             "format": "kb-store",
             "schema_version": SCHEMA_VERSION,
@@ -132,7 +132,7 @@ class Store:
         mpath = path / MANIFEST
         if not mpath.exists():
             raise StoreError(f"no knowledge base at {str(path)!r}; run `kb ingest FOLDER --kb {path}` first "
-                             "or point --kb / KB_KB_DIR at an existing one")
+                             "or point --kb / KB_DIR at an existing one")
         try:
             manifest = json.loads(mpath.read_text())
         except (OSError, json.JSONDecodeError) as exc:
