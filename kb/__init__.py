@@ -10,4 +10,13 @@ from kb.config import Settings
 from kb.errors import KBError
 from kb.types import Document, Filters, Hit, ParsedDocument, Passage
 
-__all__ = ["Document", "Filters", "Hit", "KBError", "ParsedDocument", "Passage", "Settings"]
+__all__ = ["Document", "Filters", "Hit", "KBError", "KnowledgeBase", "ParsedDocument", "Passage", "Settings"]
+
+
+def __getattr__(name: str):
+    """KnowledgeBase loads on first use, so `import kb` stays light."""
+    if name == "KnowledgeBase":
+        from kb.search import KnowledgeBase
+
+        return KnowledgeBase
+    raise AttributeError(f"module 'kb' has no attribute {name!r}")

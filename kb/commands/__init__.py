@@ -1,0 +1,1 @@
+"""Command families of the kb CLI: each module has `register(sub)`."""

@@ -1,0 +1,80 @@
+"""Pure functions that merge ranked lists and pick a diverse top k.
+
+Inputs are plain `{id: score}` dicts (higher is better) or id lists best first, so every
+function is tested with hand-written numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import TypeVar
+
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
+
+def ranks(scores: Mapping[K, float]) -> dict[K, int]:
+    """1-based ranks by descending score (ties keep input order)."""
+    order = sorted(scores, key=lambda k: -scores[k])
+    return {k: i + 1 for i, k in enumerate(order)}
+
+
+def rrf(ranked: Sequence[Sequence[K]], weights: Sequence[float] | None = None, k: int = 60) -> dict[K, float]:
+    """Reciprocal rank fusion: sum of weight / (k + rank) over the lists an id appears in."""
+    weights = weights or [1.0] * len(ranked)
+    out: dict[K, float] = {}
+    for w, ids in zip(weights, ranked):
+        for r, i in enumerate(ids, start=1):
+            out[i] = out.get(i, 0.0) + w / (k + r)
+    return out
+
+
+def minmax(scores: Mapping[K, float]) -> dict[K, float]:
+    """Scale to [0, 1]; all-equal scores become 1."""
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo <= 1e-12:
+        return {k: 1.0 for k in scores}
+    return {k: (v - lo) / (hi - lo) for k, v in scores.items()}
+
+
+def max_normalise(scores: Mapping[K, float], floor: float = 0.0) -> dict[K, float]:
+    """Divide by the best score after subtracting `floor` (keeps how far apart the top scores are)."""
+    if not scores:
+        return {}
+    hi = max(scores.values()) - floor
+    if hi <= 1e-12:
+        return {k: 1.0 for k in scores}
+    return {k: max(0.0, (v - floor) / hi) for k, v in scores.items()}
+
+
+def weighted_sum(sides: Sequence[Mapping[K, float]], weights: Sequence[float]) -> dict[K, float]:
+    """Sum of weight * score over sides; an id missing from a side gets 0 there."""
+    out: dict[K, float] = {}
+    for w, side in zip(weights, sides):
+        for i, s in side.items():
+            out[i] = out.get(i, 0.0) + w * s
+    return out
+
+
+def top_k_capped(items: Iterable[T], k: int, group: Callable[[T], Hashable], cap: int) -> list[T]:
+    """The first k items (already best first) with at most `cap` per group; when fewer than
+    k pass the cap, the best of the held-back items fill the remaining places in order.
+    cap <= 0 disables the limit."""
+    items = list(items)
+    if cap <= 0:
+        return items[:k]
+    kept: list[T] = []
+    held: list[T] = []
+    count: dict[Hashable, int] = {}
+    for it in items:
+        g = group(it)
+        if count.get(g, 0) < cap:
+            count[g] = count.get(g, 0) + 1
+            kept.append(it)
+            if len(kept) == k:
+                return kept
+        else:
+            held.append(it)
+    return kept + held[: k - len(kept)]

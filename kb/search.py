@@ -1,0 +1,175 @@
+"""Hybrid search over a knowledge base: the public `KnowledgeBase` API.
+
+A query runs on two sides: dense (the query vector against the FAISS index) and keyword
+(FTS5 BM25 over the passage text and its title/section context). The two candidate lists
+are fused (kb.fusion), and the top k keeps at most `per_doc_cap` passages of one document
+so that a topic several documents treat shows all of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+import numpy as np
+
+from kb import fusion
+from kb.config import Settings
+from kb.errors import QueryError
+from kb.keyword import match_expression
+from kb.store import Store
+from kb.types import Document, Filters, Hit, Passage
+
+if TYPE_CHECKING:
+    from kb.embed import Embedder
+
+MAX_QUERY_CHARS = 100_000  # longer queries are cut here (the model reads 256 word pieces anyway)
+_EMBED_CHARS = 2_000  # what the dense side embeds of a long query
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How the two sides are merged. The defaults are the tuned choice (docs/quality.md)."""
+
+    mode: str = "hybrid"  # hybrid | dense | keyword
+    fusion: str = "rrf"  # rrf | weighted
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    keyword_weight: float = 1.0
+    candidates: int = 100
+    per_doc_cap: int = 4
+
+
+def clean_query(query: str) -> str:
+    """The query with control characters blanked and whitespace collapsed; QueryError when
+    nothing is left to search."""
+    if not isinstance(query, str):
+        raise QueryError(f"a query must be text, not {type(query).__name__}; pass a string")
+    q = _CONTROL.sub(" ", query[:MAX_QUERY_CHARS])
+    q = " ".join(q.split())
+    if not q:
+        raise QueryError("the query is empty; type a question or some words to search for")
+    return q
+
+
+class KnowledgeBase:
+    """An opened knowledge base: search, documents, passages and their neighbours."""
+
+    def __init__(self, store: Store, settings: Settings, embedder: Embedder | None = None,
+                 ranking: Ranking | None = None) -> None:
+        self.store = store
+        self.settings = settings
+        self._embedder = embedder
+        self.ranking = ranking or Ranking(candidates=settings.candidates, per_doc_cap=settings.per_doc_cap)
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, settings: Settings | None = None,
+             embedder: Embedder | None = None) -> KnowledgeBase:
+        """Open the store at `path` (default: settings.kb_dir); the embedder loads on first search."""
+        settings = settings or Settings.load()
+        store = Store.open(Path(path) if path is not None else settings.kb_path)
+        if embedder is not None:
+            store.check_model(embedder.name, embedder.dim)
+        return cls(store, settings, embedder)
+
+    # ------------------------------------------------------------------ embedder
+    @property
+    def embedder(self) -> Embedder:
+        """The model the store was built with, loaded once on first use."""
+        if self._embedder is None:
+            from kb.embed import load_embedder
+
+            built = str(self.store.manifest["model"])
+            base = built.split("@")[0]
+            configured = self.settings.model
+            model = configured if base in (configured, Path(configured).name) else base
+            emb = load_embedder(model, backend=self.settings.backend, device=self.settings.device,
+                                max_tokens=self.settings.max_tokens)
+            self.store.check_model(emb.name, emb.dim)
+            self._embedder = emb
+        return self._embedder
+
+    # ------------------------------------------------------------------ search
+    def search(self, query: str, k: int = 10, filters: Filters | None = None) -> list[Hit]:
+        """The best k passages for `query`, best first, at most per_doc_cap per document."""
+        return self.search_many([query], k=k, filters=filters)[0]
+
+    def search_many(self, queries: list[str], k: int = 10, filters: Filters | None = None) -> list[list[Hit]]:
+        """Search several queries, embedding them in one batch."""
+        if k < 1:
+            raise QueryError(f"k={k} asks for no results; use k >= 1")
+        cleaned = [clean_query(q) for q in queries]
+        allowed = self.store.allowed_rowids(filters or Filters())
+        if allowed is not None and len(allowed) == 0:
+            return [[] for _ in cleaned]
+        r = self.ranking
+        qvecs = None
+        if r.mode != "keyword" and cleaned:
+            qvecs = self.embedder.encode([q[:_EMBED_CHARS] for q in cleaned], batch_size=64)
+        out = []
+        for i, q in enumerate(cleaned):
+            dense = self._dense(qvecs[i], r.candidates, allowed) if qvecs is not None else {}
+            keyword = self._keyword(q, r.candidates, allowed) if r.mode != "dense" else {}
+            out.append(self._rank(dense, keyword, k))
+        return out
+
+    def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+        ids, scores = self.store.index.search(qvec, n, allowed)
+        return {int(i): float(s) for i, s in zip(ids, scores)}
+
+    def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+        return dict(self.store.keyword_search(match_expression(query), n, allowed))
+
+    def _rank(self, dense: dict[int, float], keyword: dict[int, float], k: int) -> list[Hit]:
+        r = self.ranking
+        d_rank, k_rank = fusion.ranks(dense), fusion.ranks(keyword)
+        if r.fusion == "weighted":
+            fused = fusion.weighted_sum([fusion.minmax(dense), fusion.minmax(keyword)],
+                                        [r.dense_weight, r.keyword_weight])
+        else:
+            fused = fusion.rrf([sorted(d_rank, key=d_rank.get), sorted(k_rank, key=k_rank.get)],
+                               [r.dense_weight, r.keyword_weight], k=r.rrf_k)
+        order = sorted(fused, key=lambda i: -fused[i])
+        passages = self.store.passages_by_rowid(order[: max(k * 4, 50)])
+        ranked = [i for i in order if i in passages]
+        top = fusion.top_k_capped(ranked, k, lambda i: passages[i].doc_id, r.per_doc_cap)
+        return [
+            Hit(passage=passages[i], document=self.store.document(passages[i].doc_id), score=fused[i], rank=n,
+                dense_score=dense.get(i), keyword_score=keyword.get(i),
+                dense_rank=d_rank.get(i), keyword_rank=k_rank.get(i))
+            for n, i in enumerate(top, start=1)
+        ]
+
+    # ------------------------------------------------------------------ reading
+    def documents(self) -> list[Document]:
+        return self.store.documents()
+
+    def passage(self, passage_id: str) -> tuple[Passage, Document]:
+        p = self.store.passage(passage_id)
+        return p, self.store.document(p.doc_id)
+
+    def neighbours(self, passage_id: str, before: int = 1, after: int = 1) -> list[Passage]:
+        """The passages around one passage in its document, in order, itself included."""
+        return self.store.neighbours(self.store.passage(passage_id), before=before, after=after)
+
+    def as_retriever(self, k: int = 10, filters: Filters | None = None):
+        """A LangChain BaseRetriever over this knowledge base."""
+        from kb.retriever import KBRetriever
+
+        return KBRetriever(kb=self, k=k, filters=filters)
+
+    def with_ranking(self, **changes: object) -> KnowledgeBase:
+        """The same open store with other ranking choices (benchmarks and tuning)."""
+        return KnowledgeBase(self.store, self.settings, self._embedder, replace(self.ranking, **changes))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
