@@ -145,3 +145,130 @@ class ParsedDocument:
     document: Document
     passages: tuple[Passage, ...]
     warnings: tuple[str, ...] = field(default=())
+
+
+# ---------------------------------------------------------------------------- answers
+# What `kb ask`, `kb quote`, `kb check` and `kb compare` return. Each keeps the passages it
+# cites with their documents, so a caller can format or export them without another lookup.
+
+VERDICTS = ("supports", "contradicts", "not addressed", "unclear")
+
+
+def _passage_ref(passage: Passage) -> dict[str, Any]:
+    """The compact passage fields shared by the answer JSON shapes."""
+    return {"passage_id": passage.passage_id, "para": passage.para, "page": passage.page_start,
+            "text": passage.text}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer: the passage behind marker [n]."""
+
+    n: int
+    passage: Passage
+    document: Document
+    reference: str  # copy-ready full reference
+    short_reference: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.passage
+        return {"n": self.n, "passage_id": p.passage_id, "doc_file": self.document.file, "para": p.para,
+                "page": p.page_start, "page_label": p.page_label, "section": p.section_path, "text": p.text,
+                "reference": self.reference, "short_reference": self.short_reference}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A cited answer. `citations` holds only the sources the text actually cites; when the
+    documents do not answer, `answered` is False and `related` lists the nearest passages."""
+
+    question: str
+    text: str
+    answered: bool
+    citations: tuple[Citation, ...] = ()
+    related: tuple[Citation, ...] = ()
+    evidence: float = 0.0  # the evidence score compared with the threshold
+    model: str | None = None  # the chat model that wrote the text; None = extractive
+    warnings: tuple[str, ...] = ()  # what verification removed or flagged
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "answer": self.text, "answered": self.answered,
+                "citations": [c.to_dict() for c in self.citations],
+                "related": [c.to_dict() for c in self.related], "evidence": round(self.evidence, 4),
+                "model": self.model, "warnings": list(self.warnings)}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A verbatim run of sentences from one passage; `quote` is an exact substring of its text."""
+
+    quote: str
+    passage: Passage
+    document: Document
+    reference: str
+    short_reference: str = ""
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.passage
+        return {"quote": self.quote, "passage_id": p.passage_id, "doc_file": self.document.file, "para": p.para,
+                "page": p.page_start, "page_label": p.page_label, "reference": self.reference,
+                "short_reference": self.short_reference, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class DocumentVerdict:
+    """What one document says about a claim, and the passages that decide it."""
+
+    document: Document
+    verdict: str  # one of VERDICTS
+    evidence: tuple[Passage, ...] = ()
+    reason: str = ""
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"doc_file": self.document.file, "title": self.document.title, "verdict": self.verdict,
+                "reason": self.reason, "score": round(self.score, 4),
+                "evidence": [_passage_ref(p) for p in self.evidence]}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The cross-check of a claim: an overall verdict and one verdict per document."""
+
+    claim: str
+    verdict: str  # one of VERDICTS
+    documents: tuple[DocumentVerdict, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"claim": self.claim, "verdict": self.verdict, "documents": [d.to_dict() for d in self.documents]}
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One document's position on a topic: its best passages."""
+
+    document: Document
+    passages: tuple[Passage, ...]
+    references: tuple[str, ...] = ()  # one short reference per passage
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        rows = []
+        for i, p in enumerate(self.passages):
+            d = _passage_ref(p)
+            d["reference"] = self.references[i] if i < len(self.references) else ""
+            rows.append(d)
+        return {"doc_file": self.document.file, "title": self.document.title, "score": round(self.score, 4),
+                "passages": rows}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A topic across documents: one row per document, best first."""
+
+    topic: str
+    rows: tuple[CompareRow, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"topic": self.topic, "rows": [r.to_dict() for r in self.rows]}

@@ -1,0 +1,128 @@
+"""`kb ask`: a short cited answer made of the best sentences of the retrieved passages.
+
+Offline and deterministic by default: the sentences of the top passages are scored against
+the question (embedding similarity plus keyword overlap), the best few are kept, each followed
+by its marker [n], and the numbered sources carry a copy-ready reference. When the evidence is
+weak the answer says "The documents do not answer this." and lists the nearest passages as
+related reading. With a chat model configured (kb.llm), the model writes the prose from the
+same passages and kb.verify holds it to its citations.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from kb.cite import full_reference, short_reference
+from kb.evidence import DEFAULT_THRESHOLD, Evidence, ScoredSentence, assess, score_sentences, term_weights
+from kb.sentences import content_words, strip_framing
+from kb.types import Answer, Citation, Filters, Hit
+
+if TYPE_CHECKING:
+    from kb.llm import ChatModel
+    from kb.search import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+NOT_ANSWERED = "The documents do not answer this."
+RETRIEVE = 10  # passages retrieved to judge the evidence
+SOURCES = 5  # passages whose sentences may be used (and that a chat model sees)
+RELATED = 3  # nearest passages listed when the documents do not answer
+
+
+def cite_hit(n: int, hit: Hit) -> Citation:
+    """Citation number n for a hit, with its full and short references."""
+    return Citation(n=n, passage=hit.passage, document=hit.document,
+                    reference=full_reference(hit.document, hit.passage),
+                    short_reference=short_reference(hit.document, hit.passage))
+
+
+def select_sentences(scored: Sequence[ScoredSentence], max_sentences: int = 3, per_passage: int = 2,
+                     min_ratio: float = 0.7, min_chars: int = 30) -> list[ScoredSentence]:
+    """The best sentences (pure): at most `per_passage` from one passage, none scoring below
+    `min_ratio` of the best, none repeating a chosen sentence; the first pick is always kept."""
+    chosen: list[ScoredSentence] = []
+    seen_text: set[str] = set()
+    per: dict[int, int] = {}
+    best = scored[0].score if scored else 0.0
+    for s in scored:
+        if len(chosen) >= max_sentences:
+            break
+        key = " ".join(s.text.lower().split())
+        if key in seen_text or (chosen and (s.score < min_ratio * best or len(s.text) < min_chars)):
+            continue
+        if per.get(s.hit_index, 0) >= per_passage:
+            continue
+        chosen.append(s)
+        seen_text.add(key)
+        per[s.hit_index] = per.get(s.hit_index, 0) + 1
+    return chosen
+
+
+def compose(chosen: Sequence[ScoredSentence], hits: Sequence[Hit]) -> tuple[str, tuple[Citation, ...]]:
+    """The answer text, each sentence followed by [n], and the citations numbered by first use."""
+    numbers: dict[int, int] = {}
+    parts = []
+    for s in chosen:
+        n = numbers.setdefault(s.hit_index, len(numbers) + 1)
+        parts.append(f"{s.text} [{n}]")
+    citations = tuple(cite_hit(n, hits[i]) for i, n in sorted(numbers.items(), key=lambda x: x[1]))
+    return " ".join(parts), citations
+
+
+def decide(evidence: Evidence, threshold: float) -> bool:
+    """Whether the evidence is strong enough to answer (pure)."""
+    return evidence.score >= threshold
+
+
+def ask(kbase: KnowledgeBase, question: str, k: int = SOURCES, filters: Filters | None = None,
+        llm: ChatModel | None = None, threshold: float | None = None, max_sentences: int = 3) -> Answer:
+    """Answer `question` from the knowledge base with cited sentences (or say it cannot)."""
+    topic = strip_framing(question)
+    hits = kbase.search(topic, k=max(k, RETRIEVE), filters=filters)
+    weights = term_weights(kbase, content_words(topic))
+    evidence = assess(topic, hits, weights)
+    limit = threshold if threshold is not None else (kbase.settings.answer_threshold or DEFAULT_THRESHOLD)
+    if not hits or not decide(evidence, limit):
+        related = tuple(cite_hit(n, h) for n, h in enumerate(hits[:RELATED], start=1))
+        return Answer(question=question, text=NOT_ANSWERED, answered=False, related=related,
+                      evidence=evidence.score)
+    sources = hits[:k]
+    if llm is not None:
+        from kb.llm import llm_answer
+
+        return llm_answer(llm, question, sources, evidence.score)
+    scored = score_sentences(kbase, topic, sources, weights)
+    chosen = select_sentences(scored, max_sentences=max_sentences)
+    text, citations = compose(chosen, sources)
+    return Answer(question=question, text=text, answered=True, citations=citations, evidence=evidence.score)
+
+
+def format_answer(answer: Answer, width: int = 100) -> str:
+    """The answer for the terminal: the text, then the numbered sources with their paragraphs."""
+    import textwrap
+
+    lines = [textwrap.fill(answer.text, width)]
+    if answer.warnings:
+        lines += ["", *(f"note: {w}" for w in answer.warnings)]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            lines += _source_lines(c, width)
+    if answer.related:
+        lines += ["", "Related reading (nearest passages):"]
+        for c in answer.related:
+            lines += _source_lines(c, width)
+    return "\n".join(lines)
+
+
+def _source_lines(c: Citation, width: int, max_chars: int = 700) -> list[str]:
+    import textwrap
+
+    head = f"[{c.n}] {c.reference}"
+    if c.passage.section:
+        head += f"  ({c.passage.section_path})"
+    text = c.passage.text if len(c.passage.text) <= max_chars else c.passage.text[:max_chars].rstrip() + " ..."
+    return [textwrap.fill(head, width, subsequent_indent="    "),
+            textwrap.fill(text, width, initial_indent="    ", subsequent_indent="    ")]

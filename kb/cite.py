@@ -1,0 +1,200 @@
+"""Citation formatting: short and copy-ready references, BibTeX and RIS entries.
+
+Pure functions of a Document and (optionally) a Passage:
+
+    short_reference -> UNCTAD (1999), TD/B/COM.3/22, para. 18, p. 6
+    full_reference  -> UNCTAD (1999). Policies and ... clusters (TD/B/COM.3/22), para. 18, p. 6.
+
+The paragraph appears only when the passage has one; the page is the printed page label when
+there is one, else the PDF page; text files (no pages) get no page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from kb.types import Document, Passage
+
+_INSTITUTIONAL = re.compile(r"\b(secretariat|organisation|organization|office|commission|committee|"
+                            r"conference|department|ministry|bank|agency|council|unit|division|programme)\b", re.IGNORECASE)
+_EDITOR = re.compile(r"\(\s*eds?\.?\s*\)", re.IGNORECASE)
+_CHAPTER_KINDS = {"book chapter", "chapter", "incollection"}
+_REPORT_KINDS = {"report", "issues paper", "note by the secretariat", "background report", "briefing paper",
+                 "working paper", "policy brief", "technical report", "note", "resolution", "decision"}
+
+
+def author_list(doc: Document) -> list[str]:
+    """The document's authors as given, editors dropped when there are other authors;
+    an institutional author ("UNCTAD secretariat") becomes the publisher's name."""
+    raw = [a.strip() for a in (doc.authors or "").split(";") if a.strip()]
+    plain = [a for a in raw if not _EDITOR.search(a)]
+    names = plain or [_EDITOR.sub("", a).strip() for a in raw]
+    out: list[str] = []
+    for a in names:
+        if _INSTITUTIONAL.search(a) or (doc.publisher and a.lower().startswith(doc.publisher.lower())):
+            a = doc.publisher or a
+        if a and a not in out:
+            out.append(a)
+    return out
+
+
+def _surname(name: str) -> str:
+    if "," in name:
+        return name.split(",")[0].strip()
+    parts = name.split()
+    if len(parts) <= 1 or name.isupper():
+        return name
+    return parts[-1]
+
+
+def _is_person(name: str, doc: Document) -> bool:
+    return bool(name) and name != doc.publisher and not name.isupper() and len(name.split()) > 1
+
+
+def creator(doc: Document) -> str:
+    """Who the reference names first: 'Surname', 'A and B', 'A et al.', or the publisher."""
+    authors = author_list(doc)
+    if not authors:
+        return doc.publisher or doc.short_title or doc.title or doc.file
+    names = [_surname(a) if _is_person(a, doc) else a for a in authors]
+    if len(names) == 1:
+        return names[0]
+    if len(names) == 2:
+        return f"{names[0]} and {names[1]}"
+    return f"{names[0]} et al."
+
+
+def year_text(doc: Document) -> str:
+    return str(doc.year) if doc.year else "n.d."
+
+
+def page_text(passage: Passage | None) -> str | None:
+    """'p. 6' or 'pp. 6-7' from the printed page label (else the PDF page); None without pages."""
+    if passage is None or passage.page_start is None:
+        return None
+    start: str = passage.page_label or str(passage.page_start)
+    end: str | None = None
+    if passage.page_end is not None and passage.page_end != passage.page_start:
+        span = passage.page_end - passage.page_start
+        if passage.page_label is None:
+            end = str(passage.page_end)
+        elif passage.page_label.isdigit():
+            end = str(int(passage.page_label) + span)
+    return f"pp. {start}-{end}" if end else f"p. {start}"
+
+
+def locator(passage: Passage | None) -> str:
+    """'para. 18, p. 6', 'para. 18', 'p. 6' or '' depending on what the passage has."""
+    if passage is None:
+        return ""
+    parts = []
+    if passage.para:
+        parts.append(f"para. {passage.para}")
+    page = page_text(passage)
+    if page:
+        parts.append(page)
+    return ", ".join(parts)
+
+
+def short_reference(doc: Document, passage: Passage | None = None) -> str:
+    """`UNCTAD (1999), TD/B/COM.3/22, para. 18, p. 6`."""
+    head = f"{creator(doc)} ({year_text(doc)})"
+    label = doc.symbol or doc.short_title or doc.title or doc.file
+    return ", ".join(x for x in (head, label, locator(passage)) if x)
+
+
+def full_reference(doc: Document, passage: Passage | None = None) -> str:
+    """`UNCTAD (1999). Policies and non-fiscal measures ... (TD/B/COM.3/22), para. 18, p. 6.`"""
+    title = (doc.title or doc.short_title or doc.file).strip().rstrip(".")
+    if doc.symbol and doc.symbol not in title:
+        title = f"{title} ({doc.symbol})"
+    tail = locator(passage)
+    text = f"{creator(doc)} ({year_text(doc)}). {title}"
+    if doc.publisher and doc.publisher not in creator(doc):
+        text += f". {doc.publisher}"
+    if tail:
+        text += f", {tail}"
+    return text + "."
+
+
+def cite_key(doc: Document) -> str:
+    """A BibTeX key such as unctad1999policies, stable for a document."""
+    first = re.sub(r"[^a-z]", "", _ascii(creator(doc).split()[0]).lower()) or "doc"
+    title_words = [w for w in re.findall(r"[a-z]+", _ascii(doc.title or doc.file).lower()) if len(w) > 3]
+    return f"{first}{doc.year or 'nd'}{title_words[0] if title_words else ''}"
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def _bib_escape(text: str) -> str:
+    return re.sub(r"([&%$#_{}])", r"\\\1", text)
+
+
+def bibtex_type(doc: Document) -> str:
+    kind = (doc.kind or "").lower()
+    if kind in _CHAPTER_KINDS:
+        return "incollection"
+    if kind in _REPORT_KINDS or doc.symbol:
+        return "techreport"
+    return "misc"
+
+
+def bibtex(doc: Document, passage: Passage | None = None, quote: str | None = None, key: str | None = None) -> str:
+    """A BibTeX entry for the document; the passage's paragraph and page go into `note`,
+    the quote (if any) into `annote`."""
+    kind = bibtex_type(doc)
+    people = author_list(doc)
+    fields: list[tuple[str, str]] = []
+    if people:
+        fields.append(("author", " and ".join(
+            _bib_escape(p) if _is_person(p, doc) else "{" + _bib_escape(p) + "}" for p in people)))
+    fields.append(("title", "{" + _bib_escape(doc.title or doc.file) + "}"))
+    if doc.year:
+        fields.append(("year", str(doc.year)))
+    if doc.publisher:
+        fields.append(("institution" if kind == "techreport" else "publisher", doc.publisher))
+    if doc.symbol:
+        fields.append(("number", doc.symbol))
+    if doc.kind and kind == "techreport":
+        fields.append(("type", doc.kind))
+    loc = locator(passage)
+    if loc:
+        fields.append(("note", loc))
+    page = page_text(passage)
+    if page:
+        fields.append(("pages", page.split(" ", 1)[1].replace("-", "--")))
+    if quote:
+        fields.append(("annote", quote))
+    body = ",\n".join(f"  {name} = {{{value if name in ('author', 'title') else _bib_escape(value)}}}" for name, value in fields)
+    return f"@{kind}{{{key or cite_key(doc)},\n{body}\n}}\n"
+
+
+def ris(doc: Document, passage: Passage | None = None, quote: str | None = None) -> str:
+    """An RIS record; paragraph and page in N1 and SP, the quote (if any) in AB."""
+    kind = bibtex_type(doc)
+    ty = {"incollection": "CHAP", "techreport": "RPRT"}.get(kind, "GEN")
+    lines = [f"TY  - {ty}"]
+    lines += [f"AU  - {a}" for a in author_list(doc)]
+    lines.append(f"TI  - {doc.title or doc.file}")
+    if doc.year:
+        lines.append(f"PY  - {doc.year}")
+    if doc.publisher:
+        lines.append(f"PB  - {doc.publisher}")
+    if doc.symbol:
+        lines.append(f"SN  - {doc.symbol}")
+    page = page_text(passage)
+    if page:
+        pages = page.split(" ", 1)[1].split("-")
+        lines.append(f"SP  - {pages[0]}")
+        if len(pages) > 1:
+            lines.append(f"EP  - {pages[1]}")
+    loc = locator(passage)
+    if loc:
+        lines.append(f"N1  - {loc}")
+    if quote:
+        lines.append(f"AB  - {' '.join(quote.split())}")
+    lines.append("ER  - ")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,114 @@
+"""How well retrieved passages answer a question, and which of their sentences answer it best.
+
+Shared by ask, quote, check and compare. The features generalise across questions: the top
+dense similarity, the share of the question's content words (weighted by rarity) found in the
+top passages, and whether the dense and keyword sides agree on the top passages.
+"""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from kb.keyword import quote_term
+from kb.sentences import Span, content_words, overlap, sentence_score, split_sentences, stem, stems
+from kb.types import Hit, Passage
+
+if TYPE_CHECKING:
+    from kb.search import KnowledgeBase
+
+# Calibrated on the dev set (bench/eval_answers.py, docs/quality.md "Answers").
+DEFAULT_THRESHOLD = 0.55
+COVERAGE_WEIGHT = 0.6
+TOP_PASSAGES = 3
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Features of the retrieved passages for one question, and the score they give."""
+
+    dense: float  # best cosine similarity of question and passage among the hits
+    coverage: float  # rarity-weighted share of the question's content words in the top passages
+    missing: tuple[str, ...]  # question words found in no top passage, rarest first
+    agreement: float  # share of the top passages found by both the dense and the keyword side
+
+    @property
+    def score(self) -> float:
+        return self.dense + COVERAGE_WEIGHT * self.coverage
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    """One sentence of a passage with its relevance to the question."""
+
+    hit_index: int  # index into the hits it came from
+    span: Span
+    text: str
+    score: float
+    similarity: float
+    keyword: float
+
+
+def term_weights(kbase: KnowledgeBase, terms: Sequence[str]) -> dict[str, float]:
+    """An inverse document frequency per term's stem, counted over the store's passages by FTS5
+    (porter stemming); a term no passage holds gets the highest weight."""
+    store = kbase.store
+    n = max(store.passage_count(), 1)
+    out: dict[str, float] = {}
+    for t in terms:
+        try:
+            df = store.conn.execute("SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                                    (f"body : {quote_term(t)}",)).fetchone()[0]
+        except sqlite3.Error:  # an FTS5 syntax corner case: weigh the term as common
+            df = n
+        out[stem(t)] = max(out.get(stem(t), 0.0), math.log((n + 1) / (df + 0.5)))
+    return out
+
+
+def assess(question: str, hits: Sequence[Hit], weights: dict[str, float], top: int = TOP_PASSAGES) -> Evidence:
+    """The evidence features of `hits` for `question` (pure: weights come from `term_weights`)."""
+    if not hits:
+        return Evidence(0.0, 0.0, tuple(content_words(question)), 0.0)
+    dense = max((h.dense_score for h in hits if h.dense_score is not None), default=0.0)
+    terms = {stem(w): w for w in content_words(question)}
+    have: set[str] = set()
+    for h in hits[:top]:
+        have |= stems(h.passage.text + " " + h.passage.section_path)
+    total = sum(weights.get(s, 1.0) for s in terms)
+    got = sum(weights.get(s, 1.0) for s in terms if s in have)
+    coverage = got / total if total else 0.0
+    missing = tuple(terms[s] for s in sorted(terms, key=lambda s: -weights.get(s, 1.0)) if s not in have)
+    both = sum(1 for h in hits[:top] if h.dense_rank is not None and h.keyword_rank is not None
+               and h.dense_rank <= 20 and h.keyword_rank <= 20)
+    return Evidence(dense=float(dense), coverage=coverage, missing=missing, agreement=both / min(top, len(hits)))
+
+
+def score_sentences(kbase: KnowledgeBase, question: str, hits: Sequence[Hit], weights: dict[str, float],
+                    weight_keyword: float = 0.5) -> list[ScoredSentence]:
+    """Every sentence of the hits, scored by similarity to the question (embedding cosine plus
+    rarity-weighted keyword overlap), best first."""
+    pieces: list[tuple[int, Span, str, int]] = []
+    for i, h in enumerate(hits):
+        for pos, span in enumerate(split_sentences(h.passage.text)):
+            pieces.append((i, span, span.of(h.passage.text), pos))
+    if not pieces:
+        return []
+    vecs = kbase.embedder.encode([question] + [p[2] for p in pieces])
+    sims = vecs[1:] @ vecs[0]
+    terms = {stem(w) for w in content_words(question)}
+    out = []
+    for (i, span, text, pos), sim in zip(pieces, np.asarray(sims, dtype=float)):
+        kw = overlap(terms, text, weights)
+        out.append(ScoredSentence(i, span, text, sentence_score(float(sim), kw, pos, weight_keyword), float(sim), kw))
+    out.sort(key=lambda s: (-s.score, s.hit_index, s.span.start))
+    return out
+
+
+def verbatim(passage: Passage, text: str) -> bool:
+    """Whether `text` is an exact substring of the passage's stored text."""
+    return bool(text) and text in passage.text
