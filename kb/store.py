@@ -205,8 +205,31 @@ class Store:
             self.conn.commit()
         except BaseException:
             self.conn.rollback()
+            # the in-memory FAISS index may hold changes that were rolled back: drop it so it is
+            # reloaded (or rebuilt from SQLite) instead of being saved with rows the database lacks
+            self._index = None
+            self._doc_cache = None
             raise
         self._doc_cache = None
+
+    def get_meta(self, key: str) -> str | None:
+        """A free-form value kept beside the data (ingest records catalog rows and skips here)."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Set (or, with None, delete) a meta value. Call inside `transaction()`."""
+        if key == "generation":
+            raise ValueError("the generation is managed by transaction()")
+        if value is None:
+            self.conn.execute("DELETE FROM meta WHERE key=?", (key,))
+        else:
+            self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def meta_keys(self, prefix: str) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT key FROM meta WHERE key >= ? AND key < ?",
+                                                (prefix, prefix + "\uffff"))]
 
     def add_document(self, parsed: ParsedDocument, vectors: np.ndarray, files: Iterable[tuple[str, int, float]]) -> None:
         """Insert a document, its passages and vectors, and the files (name, size, mtime)
@@ -372,6 +395,14 @@ class Store:
 
     def files(self) -> dict[str, sqlite3.Row]:
         return {r["file"]: r for r in self.conn.execute("SELECT * FROM files")}
+
+    def file_names(self, doc_id: str) -> list[str]:
+        """The file names that hold a document's bytes, sorted."""
+        return [r[0] for r in self.conn.execute("SELECT file FROM files WHERE doc_id=? ORDER BY file", (doc_id,))]
+
+    def passage_counts(self) -> dict[str, int]:
+        """Passages per doc_id."""
+        return {r[0]: r[1] for r in self.conn.execute("SELECT doc_id, COUNT(*) FROM passages GROUP BY doc_id")}
 
     def passage_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]

@@ -1,0 +1,394 @@
+"""Sync a folder of papers into a kb store: add new files, replace changed ones, drop deleted
+ones, skip what did not change (by size+mtime, then by sha256), all without losing the
+previous knowledge base when interrupted.
+
+Each document is committed in its own transaction after its vectors are computed, so Ctrl-C
+or kill -9 at any moment leaves a consistent store and the next run finishes the work.
+Parsing runs in forked worker processes with a per-file time limit; embedding runs here.
+A bad file is skipped with a one-line reason and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ingest import parse as _parse
+from ingest.workers import Outcome, cpu_workers, run_parallel
+from kb.config import Settings
+from kb.errors import IngestError, KBError
+from kb.store import Store
+from kb.types import Document, ParsedDocument
+
+log = logging.getLogger(__name__)
+
+CATALOG = "catalog.csv"
+_CATALOG_KEY = "catalog:"  # meta key prefix: the catalog row a file's metadata came from
+_SKIP_KEY = "skipped:"  # meta key prefix: a file skipped before, with its hash and reason
+_SAVE_EVERY_S = 60.0  # write the FAISS index and manifest at least this often
+_EMBED_CHUNK = 256  # passages gathered from several small documents before one encode call
+
+
+@dataclass
+class SyncReport:
+    """What one `sync` did. Counts are files; `passages_written` counts embedded passages."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    metadata_updated: int = 0
+    passages_written: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same_as)
+    seconds: float = 0.0
+    documents: int = 0  # documents in the store afterwards
+    passages: int = 0  # passages in the store afterwards
+
+    def summary(self) -> str:
+        parts = [f"{self.added} added", f"{self.updated} updated", f"{self.removed} removed",
+                 f"{self.unchanged} unchanged"]
+        if self.metadata_updated:
+            parts.append(f"{self.metadata_updated} metadata updated")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates)} duplicates")
+        return (", ".join(parts) + f"; {self.passages_written} passages written in {self.seconds:.1f} s; "
+                f"knowledge base: {self.documents} documents, {self.passages} passages")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
+            "metadata_updated": self.metadata_updated, "passages_written": self.passages_written,
+            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
+            "duplicates": [{"file": f, "same_as": s} for f, s in self.duplicates],
+            "seconds": round(self.seconds, 3), "documents": self.documents, "passages": self.passages,
+        }
+
+
+@dataclass(frozen=True)
+class FileState:
+    key: str  # path relative to the folder, with forward slashes
+    path: Path
+    size: int
+    mtime: float
+
+
+@dataclass
+class _Job:
+    """A file whose bytes the store does not hold yet (or whose metadata must be refreshed)."""
+
+    state: FileState
+    sha: str
+    kind: str  # added | updated | metadata
+    aliases: list[FileState] = field(default_factory=list)  # other new files with the same bytes
+
+
+def scan_folder(folder: Path, exclude: Path | None = None) -> dict[str, FileState]:
+    """Every non-hidden file under `folder` (recursively) except catalog.csv, by relative key."""
+    out: dict[str, FileState] = {}
+    exclude = exclude.resolve() if exclude is not None else None
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and (exclude is None or (Path(dirpath) / d).resolve() != exclude))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            key = path.relative_to(folder).as_posix()
+            if name.startswith(".") or key == CATALOG:
+                continue
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            out[key] = FileState(key, path, st.st_size, st.st_mtime)
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def catalog_row(catalog: dict[str, dict], key: str) -> dict | None:
+    """The catalog row for a file: by relative path, else by file name."""
+    return catalog.get(key) or catalog.get(Path(key).name)
+
+
+def _parse_task(path: Path, key: str, row: dict | None, *, count_tokens: Any, max_tokens: int) -> ParsedDocument:
+    # looked up at call time, so a test can monkeypatch ingest.parse.parse_file
+    return _parse.parse_file(path, key, row, count_tokens, max_tokens)
+
+
+def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progress: bool = True) -> SyncReport:
+    """Bring the store at `store_dir` in line with the files under `folder`."""
+    t0 = time.monotonic()
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise IngestError(f'folder "{folder}" does not exist or is not a directory; give the folder that holds your papers')
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # tokenizers and fork do not mix otherwise
+    store = Store.create(store_dir, embedder.name, embedder.dim, settings.index_threshold)
+    try:
+        report = _Sync(folder, store, embedder, settings, progress).run()
+    finally:
+        store.close()
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+class _Sync:
+    def __init__(self, folder: Path, store: Store, embedder: Any, settings: Settings, progress: bool) -> None:
+        self.folder, self.store, self.embedder, self.settings = folder, store, embedder, settings
+        self.progress = progress
+        self.report = SyncReport()
+        self.last_save = time.monotonic()
+
+    # ------------------------------------------------------------------ planning
+    def run(self) -> SyncReport:
+        store, report = self.store, self.report
+        catalog = self._load_catalog()
+        files = scan_folder(self.folder, exclude=store.path)
+        stored = store.files()
+        docs = {d.doc_id: d for d in store.documents()}
+        _ = store.index  # loaded now, so every change below keeps it current and save() writes it
+        unchanged: set[str] = set()
+        touched: list[FileState] = []  # same bytes, new mtime: just record it
+        jobs: dict[str, _Job] = {}  # doc_id -> job
+        for key, st in files.items():
+            try:
+                _parse.check_supported(key)
+            except KBError as exc:
+                report.skipped.append((key, str(exc)))
+                continue
+            row = stored.get(key)
+            if row is not None and row["size"] == st.size and row["mtime"] == st.mtime:
+                report.unchanged += 1
+                unchanged.add(key)
+                continue
+            try:
+                sha = file_sha256(st.path)
+            except OSError as exc:
+                report.skipped.append((key, f'cannot read "{key}" ({exc.strerror}); check its permissions'))
+                continue
+            if row is not None and row["sha256"] == sha:
+                report.unchanged += 1
+                unchanged.add(key)
+                touched.append(st)
+                continue
+            remembered = self._remembered_skip(key, sha)
+            if remembered:
+                report.skipped.append((key, remembered))
+                continue
+            doc_id = _parse.doc_id_of(sha)
+            kind = "updated" if row is not None else "added"
+            if doc_id in docs:
+                self._link(st, sha, docs[doc_id], kind, files)
+            elif doc_id in jobs:
+                jobs[doc_id].aliases.append(st)
+            else:
+                jobs[doc_id] = _Job(st, sha, kind)
+        if touched:
+            with store.transaction():
+                for st in touched:
+                    r = stored[st.key]
+                    store.set_file(st.key, r["doc_id"], r["sha256"], st.size, st.mtime)
+        todo = list(jobs.values()) + self._metadata_jobs(files, unchanged, catalog)
+        self._run_jobs(todo, catalog)
+        for key in sorted(set(stored) - set(files)):
+            with store.transaction():
+                store.remove_file(key)
+                store.set_meta(_CATALOG_KEY + key, None)
+            report.removed += 1
+        with store.transaction():
+            for k in store.meta_keys(_SKIP_KEY):
+                if k[len(_SKIP_KEY):] not in files:
+                    store.set_meta(k, None)
+        store.save()
+        report.documents = len(store.documents())
+        report.passages = store.passage_count()
+        return report
+
+    def _load_catalog(self) -> dict[str, dict]:
+        if not (self.folder / CATALOG).exists():
+            return {}
+        from ingest.metadata import load_catalog
+
+        try:
+            return load_catalog(self.folder)
+        except KBError as exc:
+            self.report.skipped.append((CATALOG, str(exc)))
+            return {}
+
+    def _remembered_skip(self, key: str, sha: str) -> str | None:
+        """The reason a file with these exact bytes was skipped before (not retried), if any."""
+        raw = self.store.get_meta(_SKIP_KEY + key)
+        if not raw:
+            return None
+        rec = json.loads(raw)
+        if rec.get("sha256") != sha:
+            return None
+        if rec.get("timeout") is not None and self.settings.file_timeout > rec["timeout"]:
+            return None  # a longer time limit now: try again
+        return rec["reason"]
+
+    def _metadata_jobs(self, files: dict[str, FileState], unchanged: set[str], catalog: dict[str, dict]) -> list[_Job]:
+        """Unchanged documents whose catalog row changed: re-read for metadata, no re-embedding."""
+        out = []
+        for doc in self.store.documents():
+            key = doc.file
+            if key not in unchanged:
+                continue
+            row = catalog_row(catalog, key)
+            if _row_json(row) != (self.store.get_meta(_CATALOG_KEY + key) or _row_json(None)):
+                out.append(_Job(files[key], doc.sha256, "metadata"))
+        return out
+
+    def _link(self, st: FileState, sha: str, doc: Document, kind: str, files: dict[str, FileState]) -> None:
+        """A file whose bytes the store already holds: record it as another name of that document."""
+        store = self.store
+        with store.transaction():
+            store.remove_file(st.key)  # a no-op for a new name
+            store.set_file(st.key, doc.doc_id, sha, st.size, st.mtime)
+            names = store.file_names(doc.doc_id)
+            current = store.document(doc.doc_id)
+            primary = current.file if current.file in names else names[0]
+            store.update_document(replace(current, file=primary, aliases=tuple(n for n in names if n != primary)))
+        holders = [n for n in [doc.file, *doc.aliases] if n in files and n != st.key]
+        if holders:
+            self.report.duplicates.append((st.key, holders[0]))
+        else:  # renamed or moved: the old name goes in the removal step
+            setattr(self.report, kind, getattr(self.report, kind) + 1)
+
+    # ------------------------------------------------------------------ parsing and writing
+    def _run_jobs(self, todo: list[_Job], catalog: dict[str, dict]) -> None:
+        if not todo:
+            return
+        by_key = {job.state.key: job for job in todo}
+        tasks = [(job.state.key, (job.state.path, job.state.key, catalog_row(catalog, job.state.key)))
+                 for job in todo]
+        # bound before the fork: the embedder's tokenizer is inherited by the workers, never pickled
+        fn = functools.partial(_parse_task, count_tokens=self.embedder.count_tokens,
+                               max_tokens=self.settings.max_tokens)
+        bar = _progress_bar(len(tasks), self.progress)
+        buffered: list[tuple[_Job, ParsedDocument]] = []
+        try:
+            results = run_parallel(fn, tasks, workers=cpu_workers(2), timeout=self.settings.file_timeout)
+            for key, outcome in results:
+                job = by_key[key]
+                bar.set_postfix_str(Path(key).name[-40:], refresh=False)
+                if not outcome.ok:
+                    self._failed(job, outcome)
+                elif job.kind == "metadata":
+                    self._update_metadata(job, outcome.value, catalog)
+                else:
+                    buffered.append((job, outcome.value))
+                    if sum(len(p.passages) for _, p in buffered) >= _EMBED_CHUNK:
+                        self._write(buffered, catalog)
+                        buffered = []
+                bar.update(1)
+            self._write(buffered, catalog)
+        finally:
+            bar.close()
+
+    def _write(self, buffered: list[tuple[_Job, ParsedDocument]], catalog: dict[str, dict]) -> None:
+        """Embed the buffered documents together, then commit each in its own transaction."""
+        if not buffered:
+            return
+        texts = [p.text for _, parsed in buffered for p in parsed.passages]
+        vectors = self.embedder.encode(texts, batch_size=self.settings.batch_size)
+        store, start = self.store, 0
+        for job, parsed in buffered:
+            n = len(parsed.passages)
+            vecs, start = vectors[start:start + n], start + n
+            doc = replace(parsed.document, aliases=tuple(a.key for a in job.aliases))
+            with store.transaction():
+                for s in [job.state, *job.aliases]:  # the old versions of changed files go
+                    store.remove_file(s.key)
+                files = [(s.key, s.size, s.mtime) for s in [job.state, *job.aliases]]
+                store.add_document(replace(parsed, document=doc), vecs, files)
+                for s in [job.state, *job.aliases]:
+                    store.set_meta(_SKIP_KEY + s.key, None)
+                store.set_meta(_CATALOG_KEY + job.state.key, _row_json(catalog_row(catalog, job.state.key)))
+            setattr(self.report, job.kind, getattr(self.report, job.kind) + 1)
+            self.report.passages_written += n
+            for a in job.aliases:
+                self.report.duplicates.append((a.key, job.state.key))
+            for w in parsed.warnings:
+                log.info("%s: %s", job.state.key, w)
+        if time.monotonic() - self.last_save > _SAVE_EVERY_S:
+            store.save()
+            self.last_save = time.monotonic()
+
+    def _update_metadata(self, job: _Job, parsed: ParsedDocument, catalog: dict[str, dict]) -> None:
+        store = self.store
+        with store.transaction():
+            current = store.document(parsed.document.doc_id)
+            store.update_document(replace(parsed.document, file=current.file, aliases=current.aliases))
+            store.set_meta(_CATALOG_KEY + job.state.key, _row_json(catalog_row(catalog, job.state.key)))
+        self.report.metadata_updated += 1
+
+    def _failed(self, job: _Job, outcome: Outcome) -> None:
+        key = job.state.key
+        if outcome.internal:
+            reason = (f'internal error reading "{key}" ({outcome.reason}); the file was skipped, '
+                      "please report this with the file")
+            log.warning("%s\n%s", reason, outcome.detail)
+        elif outcome.reason.startswith("timed out"):
+            reason = (f'reading "{key}" {outcome.reason}; skipped (raise the limit with --timeout or '
+                      "KB_FILE_TIMEOUT if the file is just large)")
+        else:
+            reason = outcome.reason
+        if job.kind == "metadata":
+            log.warning("metadata of %s not refreshed: %s", key, reason)
+            return
+        self.report.skipped.append((key, reason))
+        for a in job.aliases:
+            self.report.skipped.append((a.key, f'same bytes as "{key}", which was skipped'))
+        store = self.store
+        with store.transaction():
+            if job.kind == "updated":  # the old version no longer matches the file: drop it
+                store.remove_file(key)
+                store.set_meta(_CATALOG_KEY + key, None)
+            if not outcome.internal:
+                timeout = self.settings.file_timeout if outcome.reason.startswith("timed out") else None
+                for s in [job.state, *job.aliases]:
+                    store.set_meta(_SKIP_KEY + s.key, json.dumps({"sha256": job.sha, "reason": reason,
+                                                                   "timeout": timeout}))
+
+
+def _row_json(row: dict | None) -> str:
+    return json.dumps(row or {}, sort_keys=True, default=str)
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None: ...
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
+    def close(self) -> None: ...
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="file", desc="ingest", leave=False)
+
+
+def iter_report_lines(report: SyncReport) -> Iterator[str]:
+    """The human summary: one line of counts, then one line per skipped file and duplicate."""
+    yield report.summary()
+    for f, reason in report.skipped:
+        yield f"skipped {f}: {reason}"
+    for f, same in report.duplicates:
+        yield f"duplicate {f}: same bytes as {same} (kept once)"

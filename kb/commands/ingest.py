@@ -1,0 +1,199 @@
+"""`kb ingest` (sync a folder into the knowledge base) and the commands that look inside it:
+`kb docs`, `kb show`, `kb passages`, `kb remove`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from kb.types import Document, Passage
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ingest", help="add, update and remove the papers of a folder in the knowledge base",
+                       description="Sync FOLDER into the knowledge base: new files are added, changed ones "
+                                   "replaced, deleted ones removed; unchanged files cost nothing.")
+    p.add_argument("folder", type=Path, help="folder of PDF, text and Markdown files (catalog.csv is read if present)")
+    _kb_option(p)
+    p.add_argument("--model", default=None, help="embedding model (default: the store's model, else $KB_MODEL)")
+    p.add_argument("--backend", default=None, help="embedding backend: torch or onnx-int8 (default: $KB_BACKEND)")
+    p.add_argument("--timeout", type=float, default=None, metavar="S",
+                   help="seconds one file may take to read before it is skipped (default: $KB_FILE_TIMEOUT or 120)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.set_defaults(func=run_ingest)
+
+    d = sub.add_parser("docs", help="list the documents in the knowledge base")
+    _kb_option(d)
+    d.add_argument("--json", action="store_true", help="one JSON object per document")
+    d.set_defaults(func=run_docs)
+
+    s = sub.add_parser("show", help="show one passage with everything needed to cite it")
+    s.add_argument("passage_id", help="a passage id from `kb search` or `kb passages`")
+    _kb_option(s)
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--context", type=int, default=0, metavar="N", help="also show N passages before and after")
+    s.set_defaults(func=run_show)
+
+    ps = sub.add_parser("passages", help="dump passages (one JSON line each with --json)")
+    ps.add_argument("--doc", default=None, metavar="FILE", help="only this document (file name, symbol or id)")
+    _kb_option(ps)
+    ps.add_argument("--json", action="store_true", help="one JSON object per line")
+    ps.set_defaults(func=run_passages)
+
+    r = sub.add_parser("remove", help="drop a document (and its vectors) from the knowledge base")
+    r.add_argument("file", help="file name, symbol or id of the document")
+    _kb_option(r)
+    r.set_defaults(func=run_remove)
+
+
+def _kb_option(p: argparse.ArgumentParser) -> None:
+    # also accepted after the command; SUPPRESS keeps the top-level --kb when this one is absent
+    p.add_argument("--kb", dest="kb_dir", default=argparse.SUPPRESS, help="knowledge base directory")
+
+
+def _settings(args: argparse.Namespace, **overrides: Any):
+    from kb.config import Settings
+
+    return Settings.load(kb_dir=getattr(args, "kb_dir", None), **overrides)
+
+
+def _open_store(args: argparse.Namespace):
+    from kb.store import Store
+
+    return Store.open(_settings(args).kb_path)
+
+
+def store_model(kb_path: Path) -> str | None:
+    """The model setting an existing store was built with ("all-MiniLM-L6-v2", "hash-bow-64" ...)."""
+    from kb.store import MANIFEST
+
+    try:
+        manifest = json.loads((kb_path / MANIFEST).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+    return str(manifest.get("model", "")).split("@")[0] or None
+
+
+# ---------------------------------------------------------------------- ingest
+def run_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import iter_report_lines, sync
+    from kb.embed import load_embedder
+
+    settings = _settings(args, model=args.model, backend=args.backend, file_timeout=args.timeout)
+    built = store_model(settings.kb_path)
+    explicit = args.model is not None or bool(os.environ.get("KB_MODEL"))
+    if built and not explicit and built not in (settings.model, Path(settings.model).name):
+        settings = _settings(args, model=built, backend=args.backend, file_timeout=args.timeout)
+    embedder = load_embedder(settings.model, settings.backend, settings.device, settings.max_tokens)
+    report = sync(args.folder, settings.kb_path, embedder, settings, progress=not args.no_progress)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        for line in iter_report_lines(report):
+            print(line)
+    return 0
+
+
+# ---------------------------------------------------------------------- docs
+def run_docs(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        counts = store.passage_counts()
+        docs = store.documents()
+        if args.json:
+            for d in docs:
+                print(json.dumps({**d.to_dict(), "passages": counts.get(d.doc_id, 0)}, ensure_ascii=False))
+            return 0
+        if not docs:
+            print("the knowledge base is empty; add papers with `kb ingest FOLDER`")
+            return 0
+        rows = [(_clip(d.short_title or d.title, 50), str(d.year or ""), d.symbol or "", str(d.pages or ""),
+                 str(counts.get(d.doc_id, 0)), d.file) for d in docs]
+        print(format_table(("title", "year", "symbol", "pages", "passages", "file"), rows))
+    return 0
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in [header, *rows]]
+    return "\n".join(lines)
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ---------------------------------------------------------------------- show / passages
+def passage_record(p: Passage, d: Document) -> dict[str, Any]:
+    """One passage with every citation field, the shape of `kb passages --json` and `kb show --json`."""
+    return {
+        "passage_id": p.passage_id, "doc_file": d.file, "title": d.title, "symbol": d.symbol, "year": d.year,
+        "publisher": d.publisher, "para": p.para, "part": p.part, "page": p.page_start, "page_end": p.page_end,
+        "page_label": p.page_label, "section": p.section_path, "kind": p.kind, "seq": p.seq, "text": p.text,
+    }
+
+
+def citation(p: Passage, d: Document) -> str:
+    """A one-line citation: title (symbol, year), para, page, section."""
+    head = d.short_title or d.title
+    meta = ", ".join(x for x in (d.symbol, str(d.year) if d.year else None) if x)
+    parts = [f"{head} ({meta})" if meta else head]
+    if p.para:
+        parts.append(f"para. {p.para}" + (f" (part {p.part})" if p.part else ""))
+    if p.page_start is not None:
+        page = f"p. {p.page_start}" + (f"-{p.page_end}" if p.page_end and p.page_end != p.page_start else "")
+        parts.append(page + (f" (printed {p.page_label})" if p.page_label else ""))
+    if p.section:
+        parts.append(p.section_path)
+    return ", ".join(parts)
+
+
+def run_show(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        p = store.passage(args.passage_id)
+        d = store.document(p.doc_id)
+        around = store.neighbours(p, args.context, args.context) if args.context > 0 else [p]
+        if args.json:
+            rec = passage_record(p, d)
+            if args.context > 0:
+                rec["context"] = [passage_record(q, d) for q in around]
+            print(json.dumps(rec, ensure_ascii=False))
+            return 0
+        print(f"{p.passage_id}  {citation(p, d)}")
+        print(f"document: {d.title} | {d.publisher or '-'} | {d.year or '-'} | {d.symbol or '-'} | {d.file}")
+        print(f"kind: {p.kind}")
+        print()
+        for q in around:
+            mark = ">> " if q.passage_id == p.passage_id else "   "
+            label = f"[{q.para}] " if q.para else ""
+            print(f"{mark}{label}{q.text}\n")
+    return 0
+
+
+def run_passages(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        doc_id = store.find_document(args.doc).doc_id if args.doc else None
+        docs = {d.doc_id: d for d in store.documents()}
+        for p in store.passages(doc_id):
+            d = docs[p.doc_id]
+            if args.json:
+                print(json.dumps(passage_record(p, d), ensure_ascii=False))
+            else:
+                print(f"{p.passage_id}  {citation(p, d)}\n    {_clip(p.text, 200)}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        d = store.find_document(args.file)
+        n = store.passage_counts().get(d.doc_id, 0)
+        with store.transaction():
+            store.remove_document(d.doc_id)
+        store.save()
+    print(f"removed {d.file} ({n} passages); `kb ingest` of its folder adds it again while the file is there",
+          file=sys.stdout)
+    return 0

@@ -1,0 +1,132 @@
+"""The ingest family of commands: kb ingest, docs, show, passages, remove."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kb.cli import main
+
+PAPERS = {
+    "report.md": "# Trade report\n\n## Findings\n\n1. Tariffs on imported steel fell sharply after the reform.\n\n"
+                 "2. Exporters of steel gained new markets in the region.\n",
+    "note.txt": "Fisheries note\n\nFisheries quotas protect coastal communities from overfishing.\n",
+}
+
+
+@pytest.fixture
+def papers(tmp_path: Path, monkeypatch) -> Path:
+    monkeypatch.setenv("KB_MODEL", "hash-bow-64")
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    for name, body in PAPERS.items():
+        (folder / name).write_text(body, encoding="utf-8")
+    (folder / "catalog.csv").write_text(
+        "file,title,short_title,authors,publisher,year,symbol,kind\n"
+        "report.md,Trade and steel report,Trade report,A. Author,UNCTAD,2005,TD/B/COM.3/99,report\n")
+    (folder / "old.docx").write_bytes(b"PK\x03\x04")
+    return folder
+
+
+def _ingest(capsys, papers: Path, kb: Path, *extra: str) -> str:
+    assert main(["--kb", str(kb), "ingest", str(papers), "--no-progress", *extra]) == 0
+    return capsys.readouterr().out
+
+
+def _passages(capsys, kb: Path, *extra: str) -> list[dict]:
+    assert main(["--kb", str(kb), "passages", "--json", *extra]) == 0
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_ingest_prints_counts_and_skips(capsys, papers, tmp_path):
+    """This test ensures that `kb ingest` prints the counts and each skipped file with its reason."""
+    out = _ingest(capsys, papers, tmp_path / "kb")
+    assert "2 added, 0 updated, 0 removed, 0 unchanged" in out
+    assert "skipped old.docx:" in out and ".docx" in out
+    out = _ingest(capsys, papers, tmp_path / "kb")
+    assert "0 added, 0 updated, 0 removed, 2 unchanged" in out and "0 passages written" in out
+
+
+def test_ingest_json_report(capsys, papers, tmp_path):
+    """This test ensures that `kb ingest --json` prints a machine-readable report."""
+    report = json.loads(_ingest(capsys, papers, tmp_path / "kb", "--json"))
+    assert report["added"] == 2 and report["passages_written"] == report["passages"] > 0
+    assert report["skipped"][0]["file"] == "old.docx"
+
+
+def test_docs_lists_catalog_metadata(capsys, papers, tmp_path):
+    """This test ensures that `kb docs` shows titles, years, symbols and passage counts."""
+    kb = tmp_path / "kb"
+    _ingest(capsys, papers, kb)
+    assert main(["--kb", str(kb), "docs"]) == 0
+    out = capsys.readouterr().out
+    assert "Trade report" in out and "TD/B/COM.3/99" in out and "2005" in out and "note.txt" in out
+    assert main(["--kb", str(kb), "docs", "--json"]) == 0
+    docs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {d["file"] for d in docs} == {"report.md", "note.txt"} and all(d["passages"] > 0 for d in docs)
+
+
+def test_passages_and_show_carry_citation_fields(capsys, papers, tmp_path):
+    """This test ensures that every dumped passage carries its citation fields and `kb show` finds it."""
+    kb = tmp_path / "kb"
+    _ingest(capsys, papers, kb)
+    rows = _passages(capsys, kb, "--doc", "report.md")
+    assert rows and {r["doc_file"] for r in rows} == {"report.md"}
+    for key in ("passage_id", "doc_file", "title", "para", "page", "page_label", "section", "text", "kind", "part"):
+        assert key in rows[0]
+    steel = next(r for r in rows if "Tariffs" in r["text"])
+    assert main(["--kb", str(kb), "show", steel["passage_id"], "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["text"] == steel["text"] and shown["symbol"] == "TD/B/COM.3/99" and shown["publisher"] == "UNCTAD"
+    assert main(["--kb", str(kb), "show", steel["passage_id"], "--context", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "Trade report" in out and ">> " in out
+
+
+def test_show_unknown_passage_is_one_line_error(capsys, papers, tmp_path):
+    """This test ensures that an unknown passage id gives a one-line error, not a traceback."""
+    kb = tmp_path / "kb"
+    _ingest(capsys, papers, kb)
+    assert main(["--kb", str(kb), "show", "nope"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kb: error:") and "nope" in err and len(err.strip().splitlines()) == 1
+
+
+def test_remove_drops_a_document(capsys, papers, tmp_path):
+    """This test ensures that `kb remove FILE` drops the document and its passages."""
+    kb = tmp_path / "kb"
+    _ingest(capsys, papers, kb)
+    assert main(["--kb", str(kb), "remove", "note.txt"]) == 0
+    capsys.readouterr()
+    assert {r["doc_file"] for r in _passages(capsys, kb)} == {"report.md"}
+
+
+def test_ingest_into_store_of_another_model_fails_clearly(capsys, papers, tmp_path):
+    """This test ensures that ingesting with a model other than the store's is refused with a fix."""
+    kb = tmp_path / "kb"
+    _ingest(capsys, papers, kb)
+    assert main(["--kb", str(kb), "ingest", str(papers), "--no-progress", "--model", "hash-bow-32"]) == 1
+    err = capsys.readouterr().err
+    assert "built with model hash-bow-64" in err and "--kb" in err
+
+
+def test_ingest_reuses_the_store_model(capsys, papers, tmp_path, monkeypatch):
+    """This test ensures that a store built with a model is synced with that model when none is named."""
+    kb = tmp_path / "kb"
+    _ingest(capsys, papers, kb)
+    monkeypatch.delenv("KB_MODEL")
+    (papers / "extra.txt").write_text("Extra note\n\nForests store carbon.\n")
+    assert "1 added" in _ingest(capsys, papers, kb)
+
+
+def test_python_m_ingest_is_kb_ingest(papers, tmp_path):
+    """This test ensures that `python -m ingest FOLDER --kb DIR` runs the same command."""
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-m", "ingest", str(papers), "--kb", str(tmp_path / "kb"),
+                           "--no-progress"], check=False, capture_output=True, text=True, cwd=root, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 added" in proc.stdout
