@@ -1,0 +1,50 @@
+"""Query processing for FTS5: terms, stopwords and escaping of keyword-engine syntax."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from kb.keyword import MAX_TERMS, match_expression, query_terms
+
+
+def test_query_terms_drop_stopwords_and_question_words():
+    """This test ensures that function words and question words do not reach BM25."""
+    assert query_terms("What does the paper say about protected cycling lanes?") == ["protected", "cycling", "lanes"]
+
+
+def test_query_terms_keep_digits_and_deduplicate():
+    """This test ensures that numbers are kept (figures matter) and each term appears once."""
+    assert query_terms("lanes in 2001: 3 lanes, 3,000 riders") == ["lanes", "2001", "3", "000", "riders"]
+
+
+def test_query_of_only_stopwords_still_searches_its_words():
+    """This test ensures that a query made only of stopwords is not turned into nothing."""
+    assert query_terms("what is it") == ["what", "is", "it"]
+
+
+def test_long_query_is_capped():
+    """This test ensures that a huge query keeps a bounded number of terms."""
+    assert len(query_terms(" ".join(f"w{i}" for i in range(10_000)))) == MAX_TERMS
+
+
+@pytest.mark.parametrize("query", [
+    'say "hello', "lane*", "cycling NEAR bees", "lanes OR bees", "-lanes", "(lanes) AND (bees)",
+    "title:lanes", "lanes^2 {x} [y]", "'; DROP TABLE passages; --", "自転車 レーン", "велосипед дорожки",
+    "a\x00b\x1fc", "NOT", "\"\"\"", "*", "NEAR(", "dépôt",
+])
+def test_any_query_gives_a_valid_fts5_expression(query):
+    """This test ensures that keyword-engine syntax in a query is quoted, never parsed by FTS5."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='porter unicode61 remove_diacritics 2')")
+    conn.execute("INSERT INTO t(body) VALUES ('lanes and bees near the title')")
+    expr = match_expression(query)
+    if expr:
+        conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (expr,)).fetchall()  # must not raise
+
+
+def test_operators_are_searched_as_words():
+    """This test ensures that OR / NEAR typed by a user become quoted search terms."""
+    assert match_expression("lanes OR bees") == '"lanes" OR "bees"'
+    assert match_expression("NEAR bees") == '"near" OR "bees"'

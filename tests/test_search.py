@@ -1,0 +1,132 @@
+"""KnowledgeBase search on a small invented store with the fake embedder."""
+
+from __future__ import annotations
+
+import pytest
+from search_store import BEES, CYCLING, FERRY, build, open_kb
+
+from kb.errors import NotFoundError, QueryError, StoreError
+from kb.types import Filters
+
+
+@pytest.fixture
+def kb(tmp_path):
+    with open_kb(build(tmp_path / "kb")) as k:
+        yield k
+
+
+def test_search_returns_cited_hits_best_first(kb):
+    """This test ensures that the passage sharing the query's words comes first, with its citation fields."""
+    hits = kb.search("kerbs reduce cyclist injuries", k=5)
+    top = hits[0]
+    assert top.passage.para == "1" and top.document.file == CYCLING.file
+    assert top.passage.page_start == 1 and top.document.symbol == "TR/C/7"
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    assert top.keyword_score is not None and top.dense_score is not None
+
+
+def test_per_document_cap_lets_other_documents_in(kb):
+    """This test ensures that one document fills at most per_doc_cap places when others match."""
+    hits = kb.with_ranking(per_doc_cap=2).search("cycling lanes", k=4)
+    files = [h.document.file for h in hits]
+    assert files.count(CYCLING.file) == 2
+    assert FERRY.file in files, "the ferry note also mentions cycling"
+
+
+@pytest.mark.parametrize(("filters", "allowed"), [
+    (Filters(docs=("bees.txt",)), {BEES.file}),
+    (Filters(docs=("TR/C/7",)), {CYCLING.file}),
+    (Filters(publishers=("transport",)), {CYCLING.file, FERRY.file}),
+    (Filters(kinds=("book chapter",)), {BEES.file}),
+    (Filters(year_min=2010), {BEES.file, FERRY.file}),
+    (Filters(year_max=2012, year_min=2005), {BEES.file}),
+])
+def test_filters_restrict_hits(kb, filters, allowed):
+    """This test ensures that document, publisher, kind and year filters keep only matching documents."""
+    hits = kb.search("cycling bees ferry lanes orchards", k=10, filters=filters)
+    assert hits and {h.document.file for h in hits} <= allowed
+
+
+def test_filter_matching_nothing_returns_no_hits(kb):
+    """This test ensures that a filter no document passes gives an empty list, not an error."""
+    assert kb.search("bees", filters=Filters(year_min=2100)) == []
+
+
+@pytest.mark.parametrize("mode", ["dense", "keyword", "hybrid"])
+def test_each_side_alone_finds_the_obvious_passage(kb, mode):
+    """This test ensures that the dense side, the keyword side and the fusion all work alone."""
+    hits = kb.with_ranking(mode=mode).search("pesticide spraying during bloom", k=3)
+    assert hits[0].document.file == BEES.file
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\n\t", "\x00\x01"])
+def test_empty_query_is_a_clear_error(kb, query):
+    """This test ensures that an empty or whitespace-only query raises QueryError with a one-line message."""
+    with pytest.raises(QueryError) as err:
+        kb.search(query)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("query", [
+    "x" * 100_000, "lanes " * 20_000, 'say "hello', "lane*", "cycling NEAR bees", "lanes OR bees", "-lanes",
+    "(lanes) AND (bees)", "bees\x00\x07\x1b[31m", "自転車 レーン", "велосипед дорожки", "مسار الدراجات",
+    "?!.,;", "NOT", "*", "title:bees", "🐝 bees",
+])
+def test_any_query_returns_results_or_a_clear_error(kb, query):
+    """This test ensures that odd queries (long, syntax, control characters, other scripts) never crash."""
+    try:
+        hits = kb.search(query, k=3)
+    except QueryError as err:
+        assert "\n" not in str(err)
+    else:
+        assert isinstance(hits, list) and len(hits) <= 3
+
+
+def test_search_many_matches_single_searches(kb):
+    """This test ensures that the batch path gives the same hits as one query at a time."""
+    qs = ["protected lanes", "wild bees", "island hospitals"]
+    batch = kb.search_many(qs, k=3)
+    assert [[h.passage.passage_id for h in hs] for hs in batch] == \
+        [[h.passage.passage_id for h in kb.search(q, k=3)] for q in qs]
+
+
+def test_passage_and_neighbours(kb):
+    """This test ensures that a passage is found by id with its document, and its neighbours in order."""
+    hit = kb.search("bicycle parking near stations", k=1)[0]
+    p, d = kb.passage(hit.passage.passage_id)
+    assert p == hit.passage and d.file == CYCLING.file
+    around = kb.neighbours(p.passage_id, before=1, after=1)
+    assert [x.para for x in around] == ["2", "3", "4"]
+    with pytest.raises(NotFoundError):
+        kb.passage("no-such-id")
+
+
+def test_documents_lists_every_document(kb):
+    """This test ensures that documents() returns each ingested document once."""
+    assert {d.file for d in kb.documents()} == {CYCLING.file, BEES.file, FERRY.file}
+
+
+def test_bad_k_is_a_query_error(kb):
+    """This test ensures that k below 1 is refused with a clear message."""
+    with pytest.raises(QueryError, match="k=0"):
+        kb.search("bees", k=0)
+
+
+def test_open_missing_store_is_a_store_error(tmp_path):
+    """This test ensures that opening a directory without a knowledge base says how to create one."""
+    from kb.search import KnowledgeBase
+
+    with pytest.raises(StoreError, match="kb ingest"):
+        KnowledgeBase.open(tmp_path / "nothing")
+
+
+def test_embedder_loads_from_the_manifest(tmp_path):
+    """This test ensures that a store built with the fake embedder reopens with it, chosen from the manifest."""
+    from kb.config import Settings
+    from kb.embed import HashEmbedder
+    from kb.search import KnowledgeBase
+
+    path = build(tmp_path / "kb")
+    with KnowledgeBase.open(path, settings=Settings.load(kb_dir=str(path))) as kb:
+        assert isinstance(kb.embedder, HashEmbedder)
+        assert kb.search("wild bees", k=1)[0].document.file == BEES.file
