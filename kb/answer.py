@@ -89,14 +89,20 @@ def ask(kbase: KnowledgeBase, question: str, k: int = SOURCES, filters: Filters 
         return Answer(question=question, text=NOT_ANSWERED, answered=False, related=related,
                       evidence=evidence.score)
     sources = hits[:k]
+    warnings: tuple[str, ...] = ()
     if llm is not None:
         from kb.llm import llm_answer
 
-        return llm_answer(llm, question, sources, evidence.score)
+        generated = llm_answer(llm, question, sources, evidence.score)
+        if generated.text:
+            return generated
+        warnings = (*generated.warnings, (f"the answer of {llm.name} failed verification; showing the extractive "
+                    "answer instead"))
     scored = score_sentences(kbase, topic, sources, weights)
     chosen = select_sentences(scored, max_sentences=max_sentences)
     text, citations = compose(chosen, sources)
-    return Answer(question=question, text=text, answered=True, citations=citations, evidence=evidence.score)
+    return Answer(question=question, text=text, answered=True, citations=citations, evidence=evidence.score,
+                  warnings=warnings)
 
 
 def format_answer(answer: Answer, width: int = 100) -> str:

@@ -1,0 +1,160 @@
+"""`kb ask`, `kb quote`, `kb check` and `kb compare`: cited answers, verified quotes, claim
+cross-checks and document comparisons. Each takes one question or `--batch FILE.jsonl`
+(lines with `id` and `question`; one JSON line out per line in, with its `id`), `--json`,
+`-k` and the search filters."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kb.commands.search import _filters, _open
+from kb.errors import QueryError
+
+
+def _common(p: argparse.ArgumentParser, k_help: str) -> None:
+    p.add_argument("question", nargs="?", help="the question, topic or claim")
+    p.add_argument("-k", type=int, default=None, help=k_help)
+    p.add_argument("--json", action="store_true", help="print JSON (one line per question in --batch mode)")
+    p.add_argument("--doc", action="append", default=[], metavar="FILE",
+                   help="only this document (file name, symbol or id); repeat for several")
+    p.add_argument("--publisher", action="append", default=[], help="only documents of this publisher")
+    p.add_argument("--kind", action="append", default=[], help="only documents of this kind (e.g. 'issues paper')")
+    p.add_argument("--year-min", type=int, default=None, help="only documents from this year on")
+    p.add_argument("--year-max", type=int, default=None, help="only documents up to this year")
+    p.add_argument("--batch", type=Path, metavar="FILE.jsonl",
+                   help='read {"id", "question"} lines and write one JSON line per question')
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    a = sub.add_parser("ask", help="a short answer with numbered citations",
+                       description="Answer from the best sentences of the retrieved passages, each cited [n]; "
+                                   "says so when the documents do not answer. Uses the chat model in KB_LLM "
+                                   "when one is configured (its answer is verified against the passages).")
+    _common(a, "passages the answer may cite (default 5)")
+    a.add_argument("--offline", action="store_true", help="ignore KB_LLM and answer extractively")
+    a.set_defaults(func=run_ask)
+
+    q = sub.add_parser("quote", help="verbatim quotes with copy-ready references",
+                       description="Quotes of one to three sentences, each verified to be an exact substring "
+                                   "of its stored passage, with the reference to paste.")
+    _common(q, "number of quotes (default 5)")
+    q.add_argument("--export", choices=("md", "csv", "bib", "ris"), help="write the quotes in this format")
+    q.add_argument("-o", "--output", type=Path, help="file for --export (default: standard output)")
+    q.set_defaults(func=run_quote)
+
+    c = sub.add_parser("check", help="cross-check a claim against every document",
+                       description="Per document: supports / contradicts / not addressed / unclear, with the "
+                                   "passages that decide it, and an overall verdict.")
+    _common(c, "passages retrieved to judge the claim (default 30)")
+    c.add_argument("--all", action="store_true", help="also list the documents that do not address the claim")
+    c.set_defaults(func=run_check)
+
+    m = sub.add_parser("compare", help="what each document says on a topic, side by side",
+                       description="One row per document with its best one or two passages, cited.")
+    _common(m, "passages per document (default 2)")
+    m.set_defaults(func=run_compare)
+
+
+def _questions(args: argparse.Namespace) -> list[tuple[str | None, str]]:
+    from kb.batch import read_batch
+
+    if args.batch is None and args.question is None:
+        raise QueryError(f'no question given; run `kb {args.command} "..."` or `kb {args.command} --batch FILE.jsonl`')
+    if args.batch is not None and args.question is not None:
+        raise QueryError("give either a question or --batch FILE.jsonl, not both")
+    if args.k is not None and args.k < 1:
+        raise QueryError(f"-k {args.k} asks for nothing; use -k 1 or more")
+    if args.batch is not None:
+        return list(read_batch(args.batch))
+    return [(None, args.question)]
+
+
+def _run(args: argparse.Namespace, work: Callable[[Any, str], Any], fmt: Callable[[Any], str]) -> list:
+    """Run `work(kbase, question)` for each question; print JSON lines or formatted text."""
+    from kb.batch import write_jsonl
+
+    questions = _questions(args)
+    kbase, _ = _open(args)
+    results = []
+    with kbase:
+        for qid, question in questions:
+            result = work(kbase, question)
+            results.append(result)
+            if args.json or args.batch is not None:
+                write_jsonl([{"id": qid, **result.to_dict()}])
+            else:
+                print(fmt(result))
+    return results
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from kb.answer import SOURCES, ask, format_answer
+    from kb.llm import load_chat_model
+
+    filters = _filters(args)
+    chat = None
+
+    def work(kbase, question):
+        nonlocal chat
+        if chat is None and not args.offline:
+            chat = load_chat_model(kbase.settings) or False
+        return ask(kbase, question, k=args.k or SOURCES, filters=filters, llm=chat or None)
+
+    _run(args, work, format_answer)
+    return 0
+
+
+def run_quote(args: argparse.Namespace) -> int:
+    from kb.export import export_quotes
+    from kb.quotes import find_quotes, format_quotes
+    from kb.types import Quote
+
+    filters = _filters(args)
+
+    class _Quotes(list):
+        def to_dict(self) -> dict:
+            return {"quotes": [q.to_dict() for q in self]}
+
+    def work(kbase, question):
+        return _Quotes(find_quotes(kbase, question, k=args.k or 5, filters=filters))
+
+    if args.export and not args.json and args.batch is None:
+        kbase, _ = _open(args)
+        with kbase:
+            quotes: list[Quote] = find_quotes(kbase, _questions(args)[0][1], k=args.k or 5, filters=filters)
+        text = export_quotes(quotes, args.export)
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+            print(f"wrote {len(quotes)} quotes to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(text)
+        return 0
+    results = _run(args, work, format_quotes)
+    if args.export:
+        text = export_quotes([q for r in results for q in r], args.export)
+        if args.output:
+            args.output.write_text(text, encoding="utf-8")
+        else:
+            print("kb: warning: --export with --json/--batch needs -o FILE; nothing exported", file=sys.stderr)
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from kb.crosscheck import RETRIEVE, check_claim, format_verdict
+
+    filters = _filters(args)
+    _run(args, lambda kbase, q: check_claim(kbase, q, filters=filters, k=args.k or RETRIEVE),
+         lambda v: format_verdict(v, show_unaddressed=args.all))
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from kb.compare import compare, format_comparison
+
+    filters = _filters(args)
+    _run(args, lambda kbase, q: compare(kbase, q, per_doc=args.k or 2, filters=filters), format_comparison)
+    return 0

@@ -1,0 +1,68 @@
+"""`kb compare`: one row per document with what it says on a topic (its best one or two
+passages, cited), so the positions of several publishers show side by side.
+
+The documents come from a wide search over the topic (so a document that never mentions it
+gets no row); each document's best passages come from a search restricted to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from kb.cite import short_reference
+from kb.evidence import assess, term_weights
+from kb.sentences import content_words, strip_framing
+from kb.types import CompareRow, Comparison, Document, Filters
+
+if TYPE_CHECKING:
+    from kb.search import KnowledgeBase
+
+WIDE = 50  # passages of the wide search that nominate documents
+MAX_DOCS = 12
+MIN_STRENGTH = 0.35  # rows whose best passage is weaker than this are left out
+
+
+def compare(kbase: KnowledgeBase, topic: str, per_doc: int = 2, filters: Filters | None = None,
+            max_docs: int = MAX_DOCS) -> Comparison:
+    """The topic across documents: rows best first, each with up to `per_doc` cited passages."""
+    query = strip_framing(topic)
+    base = filters or Filters()
+    hits = kbase.search(query, k=WIDE, filters=base)
+    nominated: list[Document] = []
+    for h in hits:
+        if h.document.doc_id not in {d.doc_id for d in nominated}:
+            nominated.append(h.document)
+    weights = term_weights(kbase, content_words(query))
+    rows = []
+    for doc in nominated[:max_docs]:
+        doc_hits = kbase.search(query, k=per_doc, filters=replace(base, docs=(doc.doc_id,)))
+        if not doc_hits:
+            continue
+        strength = assess(query, doc_hits[:1], weights, top=1).score
+        if strength < MIN_STRENGTH:
+            continue
+        passages = tuple(h.passage for h in doc_hits)
+        rows.append(CompareRow(document=doc, passages=passages,
+                               references=tuple(short_reference(doc, p) for p in passages), score=strength))
+    rows.sort(key=lambda r: -r.score)
+    return Comparison(topic=topic, rows=tuple(rows))
+
+
+def format_comparison(comparison: Comparison, width: int = 100, max_chars: int = 500) -> str:
+    """The rows for the terminal: document, then each passage with its reference."""
+    import textwrap
+
+    if not comparison.rows:
+        return "no document addresses this topic; try other words or fewer filters"
+    blocks = []
+    for row in comparison.rows:
+        d = row.document
+        head = f"{d.short_title or d.title} ({d.publisher or 'n.p.'}, {d.year or 'n.d.'})"
+        lines = [head]
+        for p, ref in zip(row.passages, row.references):
+            text = p.text if len(p.text) <= max_chars else p.text[:max_chars].rstrip() + " ..."
+            lines.append("  - " + ref)
+            lines.append(textwrap.fill(text, width, initial_indent="      ", subsequent_indent="      "))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
