@@ -131,7 +131,7 @@ def _caps(text: str) -> bool:
     return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.85 * len(letters)
 
 
-def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None) -> bool:
+def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None, after_heading: bool = False) -> bool:
     """A PDF line that reads as a section heading: "II. Background", "A. Mandate", "Chapter 2",
     or a short ALL-CAPS line, standing apart from the running text."""
     t = line.text.strip()
@@ -141,11 +141,13 @@ def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None) -> b
     if t.endswith((",", ";")) or (t.endswith(".") and len(words) > 1 and not _caps(t)):
         return False
     apart = line.blank_before or prev is None or prev.page != line.page or ends_sentence(prev.text) \
-        or prev.heading_level > 0
+        or prev.heading_level > 0 or after_heading
     if not apart:
         return False
     if para_number(t) is not None and heading_pattern_level(t) == 1 and not re.match(r"^\d+\.\d", t):
         return False  # "12. Text" is a numbered paragraph, not a heading
+    if section_role(t) and section_role(t) != "pagelabel":
+        return True  # "Contents", "Summary", "Introduction", "Annex", "References" standing alone
     patterned = heading_pattern_level(t)
     if patterned is not None and patterned <= 2 and words[-1][-1:] not in ".,;":
         first_word = words[1] if len(words) > 1 else ""

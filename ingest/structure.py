@@ -260,7 +260,8 @@ def to_blocks(raw: RawDocument) -> list[Block]:
             continue
 
         heading_level = line.heading_level
-        if not heading_level and walker.pdf and looks_like_pdf_heading(line, prev, nxt):
+        after_heading = bool(walker.blocks) and walker.blocks[-1].kind == "heading" and walker.current is None
+        if not heading_level and walker.pdf and looks_like_pdf_heading(line, prev, nxt, after_heading):
             heading_level = 9
             # a heading wrapped over two lines
             while nxt is not None and not nxt.blank_before and nxt.heading_level == 0 and not ends_sentence(text) \
@@ -297,6 +298,9 @@ def to_blocks(raw: RawDocument) -> list[Block]:
                 continue
             cur = walker.current
             inside = cur is not None and cur.kind in {"para", "box", "text", "summary"}
+            if role == "references":
+                walker.body(line, text)
+                continue
             if role in {"notes"} or (not inside and looks_like_citation(rest)) or (
                 cur is not None and cur.kind == "para" and looks_like_citation(rest)
                 and walker.last_para is not None and n < walker.last_para and not walker.in_list

@@ -1,0 +1,223 @@
+"""Structure: headings path, numbered paragraphs (sequence-aware), boxes, TOC, footnotes,
+tables, summary, for Markdown and PDF-like line streams."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.model import Line, RawDocument
+from ingest.patterns import heading_pattern_level, is_toc_line, para_number
+from ingest.structure import to_blocks
+from ingest.text_reader import parse_markdown, read_text
+from tests.conftest import FIXTURES
+
+
+def _blocks(markdown: str):
+    return to_blocks(RawDocument(lines=tuple(parse_markdown(markdown)), fmt="markdown"))
+
+
+def _paras(blocks) -> list[str]:
+    return [b.para for b in blocks if b.kind == "para"]
+
+
+@pytest.fixture(scope="module")
+def report_blocks():
+    return to_blocks(read_text(FIXTURES / "numbered_report.md"))
+
+
+def test_fixture_numbered_paragraphs_in_order(report_blocks):
+    """This test ensures that the numbered paragraphs are found once each, in order, and that
+    contents entries, notes and references never count as paragraphs."""
+    assert _paras(report_blocks) == ["1", "2", "3", "4", "5", "6", "7"]
+
+
+def test_fixture_heading_path(report_blocks):
+    """This test ensures that a heading of level n replaces the path from level n on, whatever
+    Markdown level the conversion gave it ("A." nests under "II.")."""
+    by_para = {b.para: b for b in report_blocks if b.kind == "para"}
+    assert by_para["1"].section == ("I. INTRODUCTION",)
+    assert by_para["4"].section == ("II. FUNDING MODELS",)
+    assert by_para["5"].section == ("II. FUNDING MODELS", "A. Public provision")
+
+
+def test_fixture_paragraph_continues_after_footnote(report_blocks):
+    """This test ensures that a paragraph cut by a page-foot note continues with the text after
+    the note, and that the note becomes a footnote block of its own."""
+    para4 = next(b for b in report_blocks if b.para == "4")
+    assert para4.text.endswith("until the state bought the towers.")
+    assert "Keeping records" not in para4.text
+    notes = [b.text for b in report_blocks if b.kind == "footnote"]
+    assert any(n.startswith("1 Keeping records") for n in notes)
+    assert any("Automation reduced" in n for n in notes)
+    assert any("earlier version" in n for n in notes), "numbered lines under Notes are footnotes"
+
+
+def test_fixture_list_items_stay_in_their_paragraph(report_blocks):
+    """This test ensures that a numbered list inside a paragraph stays in that paragraph."""
+    para3 = next(b for b in report_blocks if b.para == "3")
+    assert "a toll per ship" in para3.text and "fishing boats" in para3.text
+
+
+def test_fixture_box_summary_table_toc(report_blocks):
+    """This test ensures that the box keeps its title and content up to the next paragraph, the
+    executive summary is kind summary, the table is kind table and contents lines are kind toc."""
+    box = next(b for b in report_blocks if b.kind == "box")
+    assert box.text.startswith("Box 1: Lamps and lenses")
+    assert "Fresnel" in box.text and "Public provision did not" not in box.text
+    assert any(b.kind == "summary" and b.text.startswith("Lighthouses remain") for b in report_blocks)
+    table = next(b for b in report_blocks if b.kind == "table")
+    assert table.text.splitlines() == ["Town | Dues (shillings)", "Portwick | 12", "Saltmere | 9"]
+    assert [b.text for b in report_blocks if b.kind == "toc"][1:] == [
+        "I. Introduction..... 1-3",
+        "II. Funding models..... 4-7",
+    ]
+    refs = [b for b in report_blocks if b.section == ("REFERENCES",) and b.kind != "heading"]
+    assert refs and all(b.kind == "text" for b in refs)
+
+
+def test_footnote_after_paragraph_ten_is_not_a_paragraph():
+    """This test ensures that a numbered note ("1. Author (1997).") after paragraph 10, with no
+    heading in between, becomes a footnote and paragraph 11 still follows."""
+    md = "\n\n".join(f"{n}. Paragraph number {n} says something." for n in range(1, 11))
+    md += "\n\n1. UNCTAD (1997).\n\n11. The eleventh paragraph.\n"
+    blocks = _blocks(md)
+    assert _paras(blocks) == [str(n) for n in range(1, 12)]
+    assert [b.text for b in blocks if b.kind == "footnote"] == ["1. UNCTAD (1997)."]
+
+
+def test_numbered_list_inside_paragraph_is_not_a_paragraph():
+    """This test ensures that an upper-case numbered list after a lead-in colon stays inside the
+    paragraph, and the next paragraph number is still accepted."""
+    blocks = _blocks("1. First.\n\n2. Dues were:\n\n1. A toll.\n\n2. A fee.\n\n3. The third paragraph.\n")
+    assert _paras(blocks) == ["1", "2", "3"]
+    assert "A toll." in blocks[1].text and "A fee." in blocks[1].text
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        ([1, 2, 4, 5], ["1", "2", "4", "5"]),  # a lost paragraph is tolerated
+        ([1, 2, 9, 3], ["1", "2", "3"]),  # a far jump is not a paragraph
+        ([5, 6], []),  # numbering must start near 1
+    ],
+)
+def test_paragraph_numbers_must_continue_the_sequence(numbers, expected):
+    """This test ensures that a number is a paragraph only when it continues the sequence."""
+    md = "\n\n".join(f"{n}. Text of the paragraph numbered {n}." for n in numbers)
+    assert _paras(_blocks(md)) == expected
+
+
+def test_numbering_restarts_only_after_a_heading():
+    """This test ensures that numbering may restart at 1 after a heading (an annex) but not
+    without one."""
+    md = "1. One.\n\n2. Two.\n\n1. Not a restart.\n\n# Annex\n\n1. Annex one.\n\n2. Annex two.\n"
+    blocks = _blocks(md)
+    assert _paras(blocks) == ["1", "2", "1", "2"]
+    assert [b.section for b in blocks if b.kind == "para"][2:] == [("Annex",), ("Annex",)]
+
+
+def test_unnumbered_text_blocks_split_at_blank_lines_unless_the_sentence_runs_on():
+    """This test ensures that in unnumbered text a blank line starts a new block, except when the
+    previous text does not end a sentence and the next starts lower-case."""
+    blocks = _blocks("One paragraph.\n\nAnother paragraph that runs\n\non after a page break.\n")
+    assert [b.text for b in blocks] == ["One paragraph.", "Another paragraph that runs\non after a page break."]
+
+
+def _pdf(*rows: tuple[str, int] | tuple[str, int, dict]) -> RawDocument:
+    lines = []
+    for row in rows:
+        text, page = row[0], row[1]
+        extra = row[2] if len(row) > 2 else {}
+        lines.append(Line(text=text, page=page, page_label=str(page - 2), **extra))
+    return RawDocument(lines=tuple(lines), fmt="pdf", pages=max(r[1] for r in rows))
+
+
+def test_pdf_line_stream():
+    """This test ensures that a PDF-like stream (page numbers, no heading levels, no blank
+    lines) yields headings from patterns, paragraphs spanning lines and pages with their page
+    range and printed page, a box, footnotes kept apart, and a numbering restart after a heading."""
+    raw = _pdf(
+        ("Contents", 2),
+        ("I. Introduction . . . . . . . . . . 3", 2),
+        ("II. Background 3", 2),
+        ("I. Introduction", 3),
+        ("1. The Committee met in Geneva from", 3),
+        ("3 to 5 May and adopted its agenda.", 3),
+        ("2. The meeting was opened by the Chair, who", 3),
+        ("12 See A/79/100, para. 4.", 3, {"kind": "footnote"}),
+        ("welcomed the participants.", 4),
+        ("II. Background", 4),
+        ("A. Mandate", 4),
+        ("3. By its resolution 12/3, the Council decided", 4),
+        ("to continue the work. It asked for a report:", 4),
+        ("(a) on progress;", 4),
+        ("(b) on funding.", 4),
+        ("Box 1", 4),
+        ("Lessons learned", 4),
+        ("Early action pays off in the long run.", 4),
+        ("4. The Council thanked the experts.", 5),
+        ("ANNEX", 6),
+        ("1. The annex lists the participants.", 6),
+    )
+    blocks = to_blocks(raw)
+    paras = [b for b in blocks if b.kind == "para"]
+    assert [b.para for b in paras] == ["1", "2", "3", "4", "1"]
+    assert paras[0].text == "The Committee met in Geneva from 3 to 5 May and adopted its agenda."
+    assert paras[1].text.endswith("who welcomed the participants.")
+    assert (paras[1].page_start, paras[1].page_end, paras[1].page_label) == (3, 4, "1")
+    assert paras[2].section == ("II. Background", "A. Mandate")
+    assert "(a) on progress;" in paras[2].text and "(b) on funding." in paras[2].text
+    assert paras[4].section == ("ANNEX",)
+    box = next(b for b in blocks if b.kind == "box")
+    assert box.text.startswith("Box 1") and "Early action" in box.text
+    assert [b.text for b in blocks if b.kind == "footnote"] == ["12 See A/79/100, para. 4."]
+    assert [b.kind for b in blocks[:3]] == ["heading", "toc", "toc"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("18. Text of a paragraph", (18, "Text of a paragraph")),
+        ("1.1. A heading", None),
+        ("3. a list item", None),
+        ("2024. The year", None),
+        ("18.Text", None),
+    ],
+)
+def test_para_number(text, expected):
+    """This test ensures that only "N. Text" with N up to three digits opens a paragraph."""
+    assert para_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("II. Background", 1),
+        ("Chapter 2 Trade", 1),
+        ("ANNEX I", 1),
+        ("A. Mandate", 2),
+        ("1.2. Reasons", 2),
+        ("1.3.1. Economic", 3),
+        ("(a) Funding", 3),
+        ("Why clusters matter", None),
+    ],
+)
+def test_heading_pattern_level(text, level):
+    """This test ensures that numbering patterns give heading levels."""
+    assert heading_pattern_level(text) == level
+
+
+@pytest.mark.parametrize(
+    ("text", "in_contents", "toc"),
+    [
+        ("I. Preface..... 1-5", False, True),
+        ("Box 1. Guidelines ..... 5", False, True),
+        ("Introduction 3", True, True),
+        ("Introduction 3", False, False),
+        ("18. A real paragraph that ends with a number like 2005.", True, False),
+    ],
+)
+def test_is_toc_line(text, in_contents, toc):
+    """This test ensures that dotted leaders, and trailing page numbers inside a contents
+    section, mark table-of-contents lines."""
+    assert is_toc_line(text, in_contents=in_contents) is toc
