@@ -1,0 +1,263 @@
+"""Pure text-cleaning functions for extracted PDF text: one job each, tested with plain strings.
+
+`read_pdf` runs them in this order: `normalise_text` on every line, `running_line_indices` to
+drop repeated headers and footers, `split_footnotes` per page, `dehyphenate` over the body,
+then `is_paragraph_start` to mark paragraph breaks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+# --- characters ------------------------------------------------------------------------------
+
+_LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+              "\ufb05": "st", "\ufb06": "st"}
+_HYPHENS = {"\u2010": "-", "\u2011": "-", "\u2212": "-"}
+_DROP = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u2060\ufeff\x00"), None)
+SOFT_HYPHEN = "\u00ad"
+
+
+def _nfkc_is_safe(ch: str) -> bool:
+    """Compatibility forms whose NFKC folding never changes meaning: full-width Latin, Arabic
+    presentation forms, Latin ligatures. Superscripts and fractions are left alone."""
+    o = ord(ch)
+    return 0xFB00 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF or 0xFF01 <= o <= 0xFF5E
+
+
+def normalise_text(text: str) -> str:
+    """One line of extracted text: ligatures expanded, odd hyphens and unicode spaces folded,
+    zero-width and control characters dropped, interior soft hyphens removed (a trailing one,
+    a hyphenation point, is kept for `dehyphenate`), runs of spaces collapsed."""
+    trailing_soft = text.rstrip().endswith(SOFT_HYPHEN)
+    out = []
+    for ch in text.translate(_DROP):
+        if ch in _LIGATURES:
+            out.append(_LIGATURES[ch])
+        elif ch in _HYPHENS:
+            out.append(_HYPHENS[ch])
+        elif ch == SOFT_HYPHEN:
+            continue
+        elif ch.isspace() or unicodedata.category(ch) == "Cc":
+            out.append(" ")
+        elif _nfkc_is_safe(ch):
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(ch)
+    s = re.sub(r" {2,}", " ", "".join(out)).strip()
+    return s + SOFT_HYPHEN if trailing_soft and s else s
+
+
+# --- hyphenation -----------------------------------------------------------------------------
+
+COMPOUND_PREFIXES = (
+    _wordset("self non co cross anti counter ex inter intra multi post pre pro quasi semi sub super trans ultra "
+    "well high low long short full part half cost mid socio macro micro north south east west"))
+# Second parts that are words on their own and usually close a compound ("demand-driven").
+COMPOUND_TAILS = (
+    _wordset("based driven related led owned term level scale making oriented specific wide funded focused "
+    "building sensitive free friendly income country border party time up down off out in on bound "
+    "sharing saving taking keeping run going making makers holders sector year old like type specific "
+    "wise fold day generation dependent intensive affected responsive centred centered"))
+_WORD_RE = re.compile(r"[^\W\d_][\w\-]*[^\W\d_]|[^\W\d_]", re.UNICODE)
+
+
+def hyphen_vocabulary(lines: Iterable[str]) -> set[str]:
+    """Lower-cased words seen inside lines (not at a line end): evidence for `dehyphenate`."""
+    vocab: set[str] = set()
+    for line in lines:
+        words = _WORD_RE.findall(line)
+        if line.rstrip().endswith(("-", SOFT_HYPHEN)) and words:
+            words = words[:-1]
+        vocab.update(w.lower() for w in words)
+    return vocab
+
+
+def keep_hyphen(first: str, second: str, vocab: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether 'first-' at a line end followed by 'second' is a real compound ("long-term")
+    rather than a word broken by hyphenation ("develop-" "ment")."""
+    if not first or not second or not first[-1].isalpha() or not second[0].isalpha():
+        return True
+    if not second[0].islower():
+        return True  # "South-" "South", "UN-" "Women"
+    head = first.rsplit("-", 1)[-1]
+    if head.lower() in COMPOUND_PREFIXES or (len(head) > 1 and head.isupper()):
+        return True
+    joined, hyphenated = (first + second).lower(), f"{first}-{second}".lower()
+    if joined in vocab:
+        return False
+    if hyphenated in vocab:
+        return True
+    return second.lower().rstrip(".,;:)") in COMPOUND_TAILS
+
+
+def dehyphenate(lines: Sequence[str], vocab: set[str] | None = None) -> list[str]:
+    """Rejoin words split across line breaks: the second part moves up to the first line,
+    with or without its hyphen (see `keep_hyphen`); a line left empty is dropped. A trailing
+    soft hyphen always joins."""
+    vocab = hyphen_vocabulary(lines) if vocab is None else vocab
+    out = [line for line in lines]
+    for i in range(len(out) - 1):
+        cur = out[i].rstrip()
+        soft = cur.endswith(SOFT_HYPHEN)
+        if not (soft or cur.endswith("-")) or len(cur) < 2:
+            continue
+        nxt = out[i + 1].lstrip()
+        m = re.match(r"\S+", nxt)
+        if not m:
+            continue
+        tail = m.group(0)
+        second = re.match(r"[^\W\d_][\w\-]*", tail)
+        stem = cur[:-1]
+        first = re.search(r"[\w\-]*$", stem).group(0)
+        if soft:
+            keep = False
+        elif second is None or not first:
+            keep = True
+        else:
+            keep = keep_hyphen(first, second.group(0), vocab)
+        if cur.endswith(" -") or (not soft and not stem[-1:].isalnum()):
+            continue  # a dash, not a hyphen: "policies -"
+        out[i] = (cur if keep else stem) + tail
+        out[i + 1] = nxt[len(tail):].lstrip()
+    return out
+
+
+# --- running headers and footers -------------------------------------------------------------
+
+EDGE_DEPTH = 5  # lines from the top and the bottom of a page that may be running lines
+MAX_RUNNING_CHARS = 100  # longer lines are body text even when they recur
+_JOB = r"(?:GE\.)?\d{2}-\d{5}(?:\s*\([A-Z]\))?"
+_SYMBOL = r"[A-Z][A-Za-z]{0,9}(?:\.\d+)?(?:/[A-Za-z0-9][A-Za-z0-9.\-]*){1,7}(?:\s*\(\d{4}\))?"
+_PAGE_NO = r"(?:[-–—]\s*\d{1,4}\s*[-–—]|(?:page|p\.)\s*\d{1,4}(?:\s*of\s*\d{1,4})?|\d{1,4}\s*/\s*\d{1,4}|\d{1,4}|[ivxlc]{1,7})"
+_EXPLICIT_RUNNING = [
+    re.compile(rf"^{_PAGE_NO}$", re.IGNORECASE),
+    re.compile(r"^\*\d{5,}\*$"),  # barcode text under the job number
+    re.compile(r"^/\s?\.\.\.$"),  # old "/..." continuation mark
+    re.compile(r"^(?:english|french|spanish|russian|arabic|chinese)$", re.IGNORECASE),
+    re.compile(rf"^(?:{_SYMBOL}\s*)+$"),
+]
+_JOB_LINE_PARTS = re.compile(
+    rf"{_JOB}|\*\d{{5,}}\*|\b\d{{6}}\b|/\s?\.\.\.|\b\d{{1,4}}\s*/\s*\d{{1,4}}\b|\b\d{{1,4}}\b|{_SYMBOL}")
+_JOB_RE = re.compile(_JOB)
+
+
+def line_signature(line: str) -> str:
+    """A line's shape for recurrence counting: digits become '#', spaces collapse, lower case."""
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", line)).strip().lower()
+
+
+def is_explicit_running_line(line: str) -> bool:
+    """A header/footer line by its form alone: page numbers ("15", "- 15 -", "Page 15", "3/28"),
+    UN job numbers ("25-01234 (E) 120525", "GE.25-01234", "25-10679 3"), barcodes ("*2501234*"),
+    a lone document symbol ("A/79/730"), "/...". Only trusted at a page's edges."""
+    s = line.strip()
+    if not s:
+        return False
+    if any(p.match(s) for p in _EXPLICIT_RUNNING):
+        return True
+    return bool(_JOB_RE.search(s)) and not _JOB_LINE_PARTS.sub("", s).strip(" ,;")
+
+
+def _edge_indices(lines: Sequence[str], depth: int = EDGE_DEPTH) -> tuple[list[int], list[int]]:
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    return nonblank[:depth], nonblank[::-1][:depth]
+
+
+def recurring_signatures(pages: Sequence[Sequence[str]], min_share: float = 0.25) -> set[str]:
+    """Signatures of edge lines that recur on at least max(2, min_share of) the pages."""
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        top, bottom = _edge_indices(lines)
+        counts.update({line_signature(lines[i]) for i in top + bottom if len(lines[i]) <= MAX_RUNNING_CHARS})
+    need = max(2, math.ceil(min_share * len(pages)))
+    return {sig for sig, n in counts.items() if n >= need and sig}
+
+
+def running_line_indices(pages: Sequence[Sequence[str]]) -> list[set[int]]:
+    """Per page, the indices of running header/footer lines: contiguous runs from the top and
+    from the bottom of lines that recur across pages (by signature) or match an explicit form."""
+    recurring = recurring_signatures(pages) if len(pages) > 1 else set()
+    result: list[set[int]] = []
+    for lines in pages:
+        drop: set[int] = set()
+        for run in _edge_indices(lines):
+            for i in run:
+                if line_signature(lines[i]) in recurring or is_explicit_running_line(lines[i]):
+                    drop.add(i)
+                else:
+                    break
+        result.append(drop)
+    return result
+
+
+# --- footnotes and paragraphs ----------------------------------------------------------------
+
+_SEPARATOR = re.compile(r"^[_\-–—]{5,}$")
+_FOOTNOTE_START = re.compile(r"^(\d{1,3})(/)?\s+\S")
+_NUMBERED_PARA = re.compile(r"^(?:\d{1,3}(?:\.\d{1,2})*\.|\([a-z]{1,4}\)|\([ivx]{1,5}\)|[a-z]\))\s+\S")
+
+
+def _has_marker(body: str, n: str, slash: bool) -> bool:
+    """The body text cites footnote n: 'word.3', 'agenda5', 'table 1). 1', 'item 1/'."""
+    if slash:
+        return f"{n}/" in body
+    return re.search(rf"[^\W\d_][.,;:)\]”’\"]?\s?{n}(?!\d|\s*(?:per|%|million|billion))", body) is not None
+
+
+def split_footnotes(lines: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Split one page's lines (blank lines allowed) into body and footnotes. Footnotes follow a
+    separator line ("________"), or start at a bottom line "1 See A/78/123." / "1/ See ..."
+    preceded by a blank line (or old "1/" style), numbered consecutively, and cited in the body."""
+    lines = list(lines)
+    for i, line in enumerate(lines):
+        if _SEPARATOR.match(line.strip()) and i > 0:
+            rest = [x for x in lines[i + 1:]]
+            if any(_FOOTNOTE_START.match(x.strip()) for x in rest if x.strip()):
+                return lines[:i], rest
+    nonblank = [i for i, line in enumerate(lines) if line.strip()]
+    for k, i in enumerate(nonblank):
+        m = _FOOTNOTE_START.match(lines[i].strip())
+        if not m or k == 0:
+            continue
+        slash = bool(m.group(2))
+        after_blank = nonblank[k - 1] < i - 1
+        if not (after_blank or slash):
+            continue
+        if not _has_marker("\n".join(lines[:i]), m.group(1), slash) or not _consecutive_notes(lines[i:], m):
+            continue
+        return lines[:i], lines[i:]
+    return lines, []
+
+
+def _consecutive_notes(rest: Sequence[str], first: re.Match[str]) -> bool:
+    expected = int(first.group(1))
+    for line in rest:
+        m = _FOOTNOTE_START.match(line.strip())
+        if m and bool(m.group(2)) == bool(first.group(2)):
+            n = int(m.group(1))
+            if n == expected:
+                expected += 1
+            elif n > expected + 1 or n < expected - 1:
+                return False
+    return True
+
+
+def is_paragraph_start(line: str, prev_line: str | None, blank_before: bool, indented: bool = False) -> bool:
+    """A paragraph break precedes `line`: an empty line in the extracted text, a numbered
+    paragraph ("12. ", "(a) ", "(iv) "), or an indented line that starts a sentence after a
+    finished one."""
+    s = line.strip()
+    if _NUMBERED_PARA.match(s) or blank_before:
+        return True
+    if prev_line is None or not indented:
+        return False
+    return prev_line.rstrip().endswith((".", ":", ";")) and s[:1].isupper()

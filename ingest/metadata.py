@@ -1,0 +1,232 @@
+"""Document metadata: an optional catalog.csv beside the papers, plus what the file itself says.
+
+`load_catalog` reads the user's own list (file,title,short_title,authors,publisher,year,symbol,
+kind); `document_fields` guesses the same fields from the PDF metadata and the first page's
+text, and lets the catalog row override whatever it provides.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from ingest.model import RawDocument
+from ingest.quality import detect_language
+
+log = logging.getLogger(__name__)
+
+CATALOG_NAME = "catalog.csv"
+CATALOG_FIELDS = ("title", "short_title", "authors", "publisher", "year", "symbol", "kind")
+FIELDS = (*CATALOG_FIELDS, "language")
+
+
+def _parse_year(value: str) -> int | None:
+    m = re.fullmatch(r"\s*((?:1[89]|20)\d{2})\s*", value or "")
+    return int(m.group(1)) if m else None
+
+
+def load_catalog(folder: Path) -> dict[str, dict]:
+    """Rows of `folder/catalog.csv` keyed by file name, empty cells left out, year as int.
+    A missing catalog gives {}; a bad row or cell is skipped with a logged warning."""
+    path = Path(folder) / CATALOG_NAME
+    if not path.is_file():
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as err:
+        log.warning('cannot read "%s" (%s); going on without the catalog', path.name, err)
+        return {}
+    reader = csv.DictReader(text.splitlines())
+    if not reader.fieldnames or "file" not in [f.strip() for f in reader.fieldnames]:
+        log.warning('"%s" has no "file" column; going on without the catalog (columns: file,%s)',
+                    path.name, ",".join(CATALOG_FIELDS))
+        return {}
+    catalog: dict[str, dict] = {}
+    for lineno, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() if isinstance(v, str) else "" for k, v in row.items()}
+        name = row.get("file", "")
+        if not name:
+            log.warning('%s line %d has no file name; row skipped', path.name, lineno)
+            continue
+        entry: dict[str, Any] = {}
+        for key in CATALOG_FIELDS:
+            value = row.get(key, "")
+            if not value:
+                continue
+            if key == "year":
+                year = _parse_year(value)
+                if year is None:
+                    log.warning('%s line %d: year "%s" is not a year; cell ignored', path.name, lineno, value)
+                    continue
+                entry[key] = year
+            else:
+                entry[key] = value
+        if name in catalog:
+            log.warning('%s line %d: "%s" is listed twice; the later row wins', path.name, lineno, name)
+        catalog[name] = entry
+    return catalog
+
+
+# --- guesses from the file itself --------------------------------------------------------------
+
+_SYMBOL = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9\-]{0,9}(?:\.\d+)?(?:/[A-Z0-9][A-Za-z0-9.\-]*){1,7}"
+                     r"(?:\s\(\d{4}\))?")
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+((?:19|20)\d{{2}})\b|\b(?:{_MONTHS})\s+\d{{1,2}},?\s+((?:19|20)\d{{2}})\b")
+_PUBLISHERS = (
+    (re.compile(r"\bOECD\b|Organisation for Economic Co-operation and Development"), "OECD"),
+    (re.compile(r"\bUNCTAD\b|United Nations Conference on Trade and Development|Trade and Development Board"),
+     "UNCTAD"),
+    (re.compile(r"\bGeneral Assembly\b"), "United Nations General Assembly"),
+    (re.compile(r"\bSecurity Council\b"), "United Nations Security Council"),
+    (re.compile(r"\bEconomic and Social Council\b"), "United Nations Economic and Social Council"),
+    (re.compile(r"\bWorld Bank\b"), "World Bank"),
+    (re.compile(r"\bEuropean (?:Union|Commission|Parliament)\b|Official Journal of the European Union"),
+     "European Union"),
+    (re.compile(r"\bUnited Nations\b|\bNations Unies\b"), "United Nations"),
+)
+_SYMBOL_PUBLISHERS = (("TD/", "UNCTAD"), ("A/", "United Nations General Assembly"),
+                      ("S/", "United Nations Security Council"), ("E/", "United Nations Economic and Social Council"))
+_KINDS = (
+    (r"\bReport of the Secretary-General\b", "report of the Secretary-General"),
+    (r"\bNote by the (?:Secretary-General|secretariat|Secretariat)\b", "note"),
+    (r"\bIssues? paper\b", "issues paper"),
+    (r"\bDraft (?:resolution|decision)\b", "draft resolution"),
+    (r"^Resolution \d+ \(\d{4}\)", "resolution"),
+    (r"\bLetter dated\b", "letter"),
+    (r"\bWorking paper\b", "working paper"),
+    (r"\bProvisional agenda\b", "provisional agenda"),
+    (r"\b(?:Annual )?[Rr]eport\b", "report"),
+)
+_BOILERPLATE = re.compile(
+    r"^(?:United Nations(?: System)?|Nations Unies|General Assembly|Security Council|Economic and Social Council|"
+    r"Distr\.?.*|General|Limited|Restricted|English|French|Spanish|Original:.*|ORIGINAL:.*|"
+    r"(?:\w+[- ])?(?:session|Session).*|(?:Provisional )?[Aa]genda items?.*|Items? \d+.*|Please recycle.*|"
+    r"Official Records.*|Supplement No\..*|\*.*|[\d\s/().,\-E]+|.*\d{2}-\d{5}.*)$")
+_TITLE_STOP = re.compile(r"^(?:Report of|Note by|Letter dated|Summary|Abstract|Contents|Introduction|"
+                         r"Executive summary|Prepared by|[IVX]+\.\s|\d{1,3}\.\s|\([a-z]\)\s)")
+_BAD_PDF_TITLE = re.compile(r"^(?:Microsoft \w+ - |untitled|document\d*$|title$)|\.(?:docx?|pdf|rtf|odt|indd)$",
+                            re.IGNORECASE)
+
+
+def find_symbol(text: str, file_name: str = "") -> str | None:
+    """The document's own UN symbol: the one the file name spells (A/79/730 <-> A_79_730.pdf),
+    else the first symbol in the text (headers come first)."""
+    found = []
+    for m in _SYMBOL.finditer(text):
+        sym = m.group(0).rstrip(".-")
+        if sym.count("/") >= 1 and any(ch.isdigit() for ch in sym) and not sym.startswith(("HTTP", "WWW")):
+            found.append(sym)
+    stem = re.sub(r"[^A-Za-z0-9.]+", "_", Path(file_name).name).upper()
+    for sym in found:
+        key = re.sub(r"[^A-Za-z0-9.]+", "_", sym).upper()
+        if stem.startswith((key + "_", key + ".")):
+            return sym
+    return found[0] if found else None
+
+
+def find_year(text: str, symbol: str | None, creation_date: str | None) -> int | None:
+    """The year of the first date written on the first page, else a year in the symbol,
+    else the PDF's creation year."""
+    m = _DATE.search(text)
+    if m:
+        return int(m.group(1) or m.group(2))
+    if symbol:
+        m = re.search(r"(?:^|/)((?:19|20)\d{2})(?:/|$|\))", symbol) or re.search(r"\(((?:19|20)\d{2})\)", symbol)
+        if m:
+            return int(m.group(1))
+    return _parse_year((creation_date or "")[:4])
+
+
+def guess_publisher(text: str, symbol: str | None) -> str | None:
+    """The issuing body: from the symbol's series, else from names in the first page's header."""
+    for prefix, publisher in _SYMBOL_PUBLISHERS:
+        if symbol and symbol.startswith(prefix):
+            return publisher
+    head = text[:1500]
+    for pattern, publisher in _PUBLISHERS:
+        if pattern.search(head):
+            return publisher
+    return None
+
+
+def guess_kind(text: str) -> str | None:
+    head = text[:2000]
+    for pattern, kind in _KINDS:
+        if re.search(pattern, head, re.MULTILINE):
+            return kind
+    return None
+
+
+def meaningful_pdf_title(title: str | None, file_name: str = "") -> bool:
+    """A PDF title worth showing: not empty, not 'Microsoft Word - x.docx', not the file name
+    or a bare symbol."""
+    if not title or len(title.strip()) < 6:
+        return False
+    t = title.strip()
+    if _BAD_PDF_TITLE.search(t) or t == Path(file_name).stem or t == Path(file_name).name:
+        return False
+    return not _SYMBOL.fullmatch(t)
+
+
+def title_from_text(text: str, max_lines: int = 5) -> str | None:
+    """The first page's title: the first lines after header boilerplate (organ names, symbol,
+    distribution, dates, session, agenda item), up to a subtitle or the first paragraph."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    picked: list[str] = []
+    for line in lines[:40]:
+        if _DATE.fullmatch(line) or _SYMBOL.fullmatch(line) or (not picked and _BOILERPLATE.match(line)):
+            if picked:
+                break
+            continue
+        if picked and (_TITLE_STOP.match(line) or len(picked) >= max_lines):
+            break
+        if not picked and _TITLE_STOP.match(line):
+            continue
+        picked.append(line)
+        if len(" ".join(picked)) > 250:
+            break
+    title = re.sub(r"\s+", " ", " ".join(picked)).strip(" :;,")
+    return title or None
+
+
+def _authors(text: str, symbol: str | None, pdf_author: str | None) -> str | None:
+    m = re.search(r"^Prepared by:?\s+(.+)$", text, re.MULTILINE)
+    if m:
+        return m.group(1).strip()
+    if re.search(r"\bReport of the Secretary-General\b", text[:2000]):
+        return "Secretary-General"
+    if symbol:
+        return None  # in UN files the PDF author is whoever typed the document
+    return pdf_author or None
+
+
+def document_fields(raw: RawDocument, file_name: str, catalog_row: dict | None) -> dict:
+    """Document fields {title, short_title, authors, publisher, year, symbol, kind, language}:
+    guessed from the PDF metadata and the first page's text, then overridden by the catalog row
+    wherever it has a value."""
+    meta = raw.meta or {}
+    text = meta.get("first_text") or ""
+    symbol = find_symbol(text, file_name)
+    title = meta.get("title") if meaningful_pdf_title(meta.get("title"), file_name) else None
+    if not title:
+        heading = next((line.text for line in raw.lines[:40] if line.heading_level > 0), None)
+        title = heading or title_from_text(text)
+    fields: dict[str, Any] = {
+        "title": title,
+        "short_title": None,
+        "authors": _authors(text, symbol, meta.get("author")),
+        "publisher": guess_publisher(text, symbol),
+        "year": find_year(text, symbol, meta.get("creation_date")),
+        "symbol": symbol,
+        "kind": guess_kind(text),
+        "language": meta.get("language") or detect_language(text),
+    }
+    for key, value in (catalog_row or {}).items():
+        if key not in FIELDS or value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        fields[key] = _parse_year(str(value)) if key == "year" else value
+    return fields

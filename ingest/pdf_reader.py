@@ -1,0 +1,200 @@
+"""PDF reader: a PDF file -> `RawDocument`, a stream of clean `Line`s that know their page.
+
+pypdf extracts text page by page; `ingest.clean` normalises it, drops running headers and
+footers, separates footnotes and rejoins hyphenated words; `ingest.pagenum` finds the printed
+page numbers; `ingest.quality` flags stubs, noisy OCR layers and doubled letters.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+from pypdf import PdfReader
+
+from ingest import clean, pagenum, quality
+from ingest.model import Line, RawDocument
+from kb.errors import EmptyDocumentError, IngestError
+
+log = logging.getLogger(__name__)
+
+FIRST_TEXT_CHARS = 3000
+MIN_TEXT_CHARS = 20  # fewer letters and digits than this in the whole file: no text layer
+
+
+def _one_line(err: BaseException) -> str:
+    msg = " ".join(str(err).split()) or type(err).__name__
+    return msg[:200]
+
+
+def _open(path: Path, password: str | None) -> PdfReader:
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise IngestError(f'cannot read "{name}" ({_one_line(err)}); check the path and its permissions') from err
+    if size == 0:
+        raise IngestError(f'"{name}" is an empty file (0 bytes); download or copy it again, or remove it')
+    try:
+        reader = PdfReader(path)
+        encrypted = reader.is_encrypted
+    except Exception as err:  # pypdf raises many types on damaged files
+        raise IngestError(f'"{name}" is not a readable PDF ({_one_line(err)}); repair it (e.g. qpdf) '
+                          "or remove it") from err
+    if encrypted:
+        _decrypt(reader, name, password)
+    return reader
+
+
+def _decrypt(reader: PdfReader, name: str, password: str | None) -> None:
+    try:
+        ok = reader.decrypt(password or "")
+    except Exception as err:  # missing `cryptography`, unsupported algorithm
+        raise IngestError(f'"{name}" is encrypted and cannot be decrypted ({_one_line(err)}); '
+                          "remove the encryption (e.g. qpdf --decrypt) and add it again") from err
+    if not ok:
+        if password:
+            raise IngestError(f'"{name}" is encrypted and the given password is wrong; '
+                              "check the password or remove the encryption")
+        raise IngestError(f'"{name}" is encrypted with a password; provide the password or remove the encryption')
+
+
+def _pdf_date(value: Any) -> str | None:
+    m = re.search(r"(\d{4})(\d{2})?(\d{2})?", str(value or ""))
+    if not m:
+        return None
+    return "-".join(p for p in m.groups() if p)
+
+
+def _pdf_info(reader: PdfReader) -> dict[str, Any]:
+    try:
+        info = reader.metadata or {}
+        raw = {k: info.get(f"/{k.capitalize()}") for k in ("title", "author", "subject", "creator")}
+        created = info.get("/CreationDate")
+    except Exception:  # noqa: BLE001 - unreadable metadata is not worth failing the file
+        return {"title": None, "author": None, "subject": None, "creator": None, "creation_date": None}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        text = clean.normalise_text(str(value)) if value is not None else ""
+        out[key] = text or None
+    out["creation_date"] = _pdf_date(created)
+    return out
+
+
+def _pdf_labels(reader: PdfReader) -> list[str] | None:
+    try:
+        return list(reader.page_labels)
+    except Exception:  # noqa: BLE001 - broken label trees: fall back to printed numbers
+        return None
+
+
+def _extract_pages(reader: PdfReader, name: str) -> tuple[list[list[str]], list[str]]:
+    pages: list[list[str]] = []
+    warnings: list[str] = []
+    try:
+        page_objs = list(reader.pages)
+    except Exception as err:
+        raise IngestError(f'"{name}" has a damaged page tree ({_one_line(err)}); repair it (e.g. qpdf) '
+                          "or remove it") from err
+    for i, page in enumerate(page_objs, start=1):
+        try:
+            text = page.extract_text() or ""
+        except Exception as err:  # noqa: BLE001 - one bad page must not lose the document
+            msg = f'page {i} of "{name}" could not be extracted ({_one_line(err)}); skipped'
+            log.warning(msg)
+            warnings.append(msg)
+            text = ""
+        pages.append(text.split("\n"))
+    return pages, warnings
+
+
+def _lines(pages: list[list[str]], raw_pages: list[list[str]], labels: list[str | None]) -> list[Line]:
+    """Body and footnote Lines in page order, running lines dropped, words rejoined."""
+    running = clean.running_line_indices(pages)
+    body: list[tuple[int, str, bool, bool]] = []  # page, text, blank_before, indented
+    notes: list[tuple[int, str, bool, bool]] = []
+    for p, (lines, raw, drop) in enumerate(zip(pages, raw_pages, running), start=1):
+        kept = [(t, r) for i, (t, r) in enumerate(zip(lines, raw)) if i not in drop]
+        texts, raws = [t for t, _ in kept], [r for _, r in kept]
+        b, f = clean.split_footnotes(texts)
+        for target, part, part_raw in ((body, b, raws[:len(b)]), (notes, f, raws[len(texts) - len(f):])):
+            blank, first = False, True
+            for t, r in zip(part, part_raw):
+                if not t:
+                    blank = not first
+                    continue
+                target.append((p, t, blank, r[:1].isspace()))
+                blank, first = False, False
+    vocab = clean.hyphen_vocabulary(t for lines in pages for t in lines)
+    out: list[Line] = []
+    for kind, seq in (("", body), ("footnote", notes)):
+        texts = clean.dehyphenate([t for _, t, _, _ in seq], vocab)
+        prev: str | None = None
+        for (page, _, blank, indented), text in zip(seq, texts):
+            text = text.strip()
+            if not text or text == clean.SOFT_HYPHEN:
+                continue
+            start = clean.is_paragraph_start(text, prev, blank, indented)
+            out.append(Line(text=text.rstrip(clean.SOFT_HYPHEN), page=page, page_label=labels[page - 1],
+                            blank_before=start, kind=kind))
+            prev = text
+    out.sort(key=lambda line: (line.page, line.kind == "footnote"))  # stable: keeps order within a page
+    return out
+
+
+def _first_text(pages: list[list[str]]) -> str:
+    text = ""
+    for lines in pages:
+        text += "\n".join(t for t in lines if t) + "\n"
+        if len(text) >= FIRST_TEXT_CHARS:
+            break
+    return text[:FIRST_TEXT_CHARS].strip()
+
+
+def read_pdf(path: Path, password: str | None = None) -> RawDocument:
+    """Read one PDF into clean Lines with PDF page and printed page label, plus metadata.
+
+    Raises `IngestError` (one line naming the file) for empty, corrupt or password-protected
+    files and `EmptyDocumentError` when no page has a text layer. A page that fails to extract
+    is skipped with a warning in `RawDocument.warnings`."""
+    path = Path(path)
+    name = path.name
+    reader = _open(path, password)
+    raw_pages, warnings = _extract_pages(reader, name)
+    if sum(ch.isalnum() for lines in raw_pages for t in lines for ch in t) < MIN_TEXT_CHARS:
+        raise EmptyDocumentError(f'no text could be extracted from "{name}" (scanned image without a text layer?); '
+                                 "run OCR first (e.g. ocrmypdf) or skip it")
+    repaired = 0
+    pages: list[list[str]] = []
+    for raw in raw_pages:
+        fixed = []
+        for t in raw:
+            t, n = quality.repair_doubled_words(clean.normalise_text(t))
+            repaired += n
+            fixed.append(t)
+        pages.append(fixed)
+    labels = pagenum.page_labels(pages, _pdf_labels(reader))
+    lines = _lines(pages, raw_pages, labels)
+    page_texts = ["\n".join(t for t in p if t) for p in pages]
+    body_text = "\n".join(line.text for line in lines)
+    language = quality.detect_language(body_text)
+    flags: list[str] = []
+    extra: dict[str, Any] = {}
+    if quality.is_missing_document_stub(page_texts):
+        flags.append("stub")
+        extra["stub_reason"] = "a placeholder page saying the document does not exist"
+    if quality.looks_like_noisy_ocr(body_text, language):
+        flags.append("scanned-ocr")
+    if repaired:
+        flags.append("doubled-text-repaired")
+    empty_pages = [i for i, t in enumerate(page_texts, start=1) if not t.strip()]
+    meta = _pdf_info(reader) | {
+        "first_text": _first_text(pages),
+        "page_texts_chars": [len(t) for t in page_texts],
+        "flags": flags,
+        "language": language,
+        "empty_pages": empty_pages,
+    } | extra
+    return RawDocument(lines=tuple(lines), fmt="pdf", pages=len(pages), meta=meta, warnings=tuple(warnings))

@@ -1,0 +1,100 @@
+"""Cheap checks on extracted text: main language, noisy OCR layers, doubled letters, stub pages.
+
+Pure functions over strings; `read_pdf` turns their answers into `meta["language"]` and
+`meta["flags"]`.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+_STOPWORDS = {
+    "en": _wordset("the of and to in a is that for on with as by are be this was it from at or which have has not "
+          "an their its were been will should all also"),
+    "fr": _wordset("le la les de des du et en un une est que qui dans pour sur par au aux pas ne se sont avec"),
+    "es": _wordset("el la los las de del y en un una es que por para con se no su al lo como más"),
+    "de": _wordset("der die das und ist nicht mit den von zu ein eine auf für im dem des sich auch"),
+}
+_SCRIPTS = (("CYRILLIC", "ru"), ("ARABIC", "ar"), ("CJK", "zh"), ("HIRAGANA", "ja"), ("KATAKANA", "ja"),
+            ("HANGUL", "ko"), ("GREEK", "el"), ("HEBREW", "he"), ("DEVANAGARI", "hi"), ("THAI", "th"))
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code of the main language: by script (Cyrillic -> ru, Arabic -> ar, CJK -> zh,
+    ...), and for Latin script by the commonest function words (en, fr, es, de). None when the
+    text has too few letters to tell."""
+    counts: dict[str, int] = {}
+    latin = 0
+    for ch in text[:20000]:
+        if not ch.isalpha():
+            continue
+        if ord(ch) < 0x250:
+            latin += 1
+            continue
+        name = unicodedata.name(ch, "")
+        for script, lang in _SCRIPTS:
+            if name.startswith(script):
+                counts[lang] = counts.get(lang, 0) + 1
+                break
+    total = latin + sum(counts.values())
+    if total < 20:
+        return None
+    if counts:
+        lang, n = max(counts.items(), key=lambda kv: kv[1])
+        if n > latin:
+            return lang
+    words = re.findall(r"[a-zàâçéèêëîïôûùüÿñäöß]+", text[:20000].lower())
+    scores = {lang: sum(w in set(sw) for w in words) for lang, sw in _STOPWORDS.items()}
+    best = max(scores, key=lambda k: scores[k])
+    return best if scores[best] >= 3 else None
+
+
+_GOOD_WORD = re.compile(r"^(?:[a-z]+|[A-Z][a-z]+|[A-Z]+)(?:[-'’][A-Za-z]+)*$")
+_COMMON_EN = (
+    _wordset("the of and to in a is that for on with as by are be this was it from at or which have has not an their "
+    "its were been will should all also other such these those into between under more would any there"))
+
+
+def text_noise(text: str) -> tuple[float, float]:
+    """(share of well-formed word tokens, share of common English words) among the tokens that
+    hold letters. Clean English prose is about (0.95, 0.35); a noisy OCR layer scores lower."""
+    tokens = [t.strip(".,;:()[]\"“”'‘’!?*") for t in text.split()]
+    tokens = [t for t in tokens if any(c.isalpha() for c in t)]
+    if not tokens:
+        return 1.0, 0.0
+    good = sum(bool(_GOOD_WORD.match(t)) for t in tokens) / len(tokens)
+    common = sum(t.lower() in _COMMON_EN for t in tokens) / len(tokens)
+    return good, common
+
+
+def looks_like_noisy_ocr(text: str, language: str | None = "en") -> bool:
+    """A text layer with many malformed words (a scan's poor OCR): judged for English only."""
+    if language not in (None, "en") or len(text.split()) < 80:
+        return False
+    good, common = text_noise(text)
+    return good < 0.88 or common < 0.18
+
+
+_DOUBLED = re.compile(r"\b([A-Z][A-Z]{2,})\1\b")
+
+
+def repair_doubled_words(text: str) -> tuple[str, int]:
+    """Undo fake-bold doubling in capitals ("UNITEDUNITED" -> "UNITED"); returns the text and the
+    number of repairs. Only whole-word exact doublings of three or more capitals are touched."""
+    return _DOUBLED.subn(r"\1", text)
+
+
+_STUB = re.compile(r"document you are looking for does not exist|(?:page|document) (?:was )?not found|"
+                   r"this document is (?:not|no longer) available", re.IGNORECASE)
+
+
+def is_missing_document_stub(page_texts: list[str]) -> bool:
+    """A one-page placeholder saying the document does not exist (e.g. the ODS 'The document
+    you are looking for does not exist' page)."""
+    text = " ".join(page_texts)
+    return len(page_texts) <= 2 and len(text) < 1500 and bool(_STUB.search(text))
