@@ -63,9 +63,10 @@ def parse_file(path: Path, name: str, catalog_row: dict | None, count_tokens: Ca
     doc_id = doc_id_of(sha)
     raw = read_raw(Path(path), name)
     flags = tuple(str(f) for f in raw.meta.get("flags", ()))
-    if "stub" in flags:
-        reason = raw.meta.get("stub_reason") or raw.meta.get("reason") or "; ".join(raw.warnings) \
-            or "a placeholder page with no document text"
+    if any(f == "stub" or f.endswith("-stub") for f in flags):
+        reason = raw.meta.get("stub_reason") or raw.meta.get("reason") or (
+            "a placeholder page saying the document does not exist" if "missing-document-stub" in flags
+            else "a placeholder page with no document text")
         raise EmptyDocumentError(f'"{name}" holds no document text ({reason}); replace it with the real document')
     passages = to_passages(to_blocks(raw), doc_id, count_tokens, max_tokens)
     if not passages:

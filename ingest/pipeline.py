@@ -113,6 +113,11 @@ def scan_folder(folder: Path, exclude: Path | None = None) -> dict[str, FileStat
     return out
 
 
+def is_folder_readme(key: str) -> bool:
+    """README.md / README.txt / readme: documentation of the folder, not one of its papers."""
+    return Path(key).stem.lower() == "readme"
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -166,6 +171,10 @@ class _Sync:
         touched: list[FileState] = []  # same bytes, new mtime: just record it
         jobs: dict[str, _Job] = {}  # doc_id -> job
         for key, st in files.items():
+            if is_folder_readme(key):
+                report.skipped.append((key, (f'"{key}" looks like the folder\'s own README, not a paper; '
+                                            "rename it (e.g. notes.md) to ingest it")))
+                continue
             try:
                 _parse.check_supported(key)
             except KBError as exc:

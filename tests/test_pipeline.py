@@ -168,11 +168,12 @@ def test_bad_files_are_skipped_with_reasons(folder, settings):
     them, while the good files land."""
     _write(folder, {"empty.pdf": b"", "garbage.pdf": b"%PDF-1.4 this is not really a pdf \x00\xff" * 20,
                     "letter.docx": b"PK\x03\x04 not supported", "blank.txt": "   \n\n  \n",
-                    ".hidden.txt": "hidden files are ignored", "catalog.csv": "file,title\n"})
+                    ".hidden.txt": "hidden files are ignored", "catalog.csv": "file,title\n",
+                    "README.md": "# About this folder\n\nPapers on trade.\n"})
     report = _sync(folder, settings)
     assert report.added == 3
     reasons = dict(report.skipped)
-    assert set(reasons) == {"empty.pdf", "garbage.pdf", "letter.docx", "blank.txt"}
+    assert set(reasons) == {"empty.pdf", "garbage.pdf", "letter.docx", "blank.txt", "README.md"}
     for name, reason in reasons.items():
         assert name in reason, f"the reason names the file: {reason}"
         assert "\n" not in reason
