@@ -155,6 +155,8 @@ class HashEmbedder:
 def load_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", device: str = "auto",
                   max_tokens: int = 256) -> Embedder:
     """Build the embedder a store or a query needs."""
+    if model.endswith("-onnx-int8"):  # a store's manifest name ("<model>-onnx-int8@<hash>") selects its backend
+        model, backend = model[: -len("-onnx-int8")], "onnx-int8"
     if model.startswith("hash-bow-"):
         return HashEmbedder(dim=int(model.split("-")[-1].split("@")[0]), max_tokens=max_tokens)
     if backend == "torch":
