@@ -2,21 +2,51 @@
 
 The public API (what app.py and LangChain users import) is re-exported here; heavy
 libraries (torch, faiss, sentence-transformers) load only when first used.
+
+    import kb
+    kbase = kb.KnowledgeBase.open(".kb")
+    answer = kb.ask(kbase, "How do clusters help small firms upgrade?")
 """
 
 from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
 
 from kb.config import Settings
 from kb.errors import KBError
 from kb.types import Document, Filters, Hit, ParsedDocument, Passage
 
-__all__ = ["Document", "Filters", "Hit", "KBError", "KnowledgeBase", "ParsedDocument", "Passage", "Settings"]
+# name -> module that defines it; imported on first use so `import kb` stays light
+_LAZY = {
+    "KnowledgeBase": "kb.search",
+    "ask": "kb.answer",
+    "format_answer": "kb.answer",
+    "find_quotes": "kb.quotes",
+    "check_claim": "kb.crosscheck",
+    "compare": "kb.compare",
+    "export_quotes": "kb.export",
+    "short_reference": "kb.cite",
+    "full_reference": "kb.cite",
+    "sync_folder": "kb.library",
+    "add_files": "kb.library",
+    "remove_document": "kb.library",
+    "Answer": "kb.types",
+    "Citation": "kb.types",
+    "Quote": "kb.types",
+    "Verdict": "kb.types",
+    "DocumentVerdict": "kb.types",
+    "Comparison": "kb.types",
+    "CompareRow": "kb.types",
+}
+
+__all__ = ["Document", "Filters", "Hit", "KBError", "ParsedDocument", "Passage", "Settings", *sorted(_LAZY)]
 
 
-def __getattr__(name: str):
-    """KnowledgeBase loads on first use, so `import kb` stays light."""
-    if name == "KnowledgeBase":
-        from kb.search import KnowledgeBase
-
-        return KnowledgeBase
-    raise AttributeError(f"module 'kb' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kb' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

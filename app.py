@@ -1,0 +1,366 @@
+"""kb's chat UI: `streamlit run app.py`.
+
+A thin client of kb's public API (names exported by `kb/__init__.py`): no retrieval logic here.
+Modes: Ask (cited answer), Quote (verified quotes, exports), Cross-check (verdict per document),
+Compare (one row per document). The Library page lists, uploads and removes documents.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+from pathlib import Path
+
+import streamlit as st
+
+import kb
+
+MODES = {
+    "Ask": "Ask a question; get a short answer with numbered sources.",
+    "Quote": "Find verbatim, verified quotes with copy-ready references.",
+    "Cross-check": "Check a claim or recommendation against every document.",
+    "Compare": "See what each document says on a topic, side by side.",
+}
+PLACEHOLDER = {
+    "Ask": "Ask a question about the documents…",
+    "Quote": "Topic for a quote, e.g. why clusters matter for small firms",
+    "Cross-check": "A claim to check, e.g. Governments should build clusters from scratch",
+    "Compare": "A topic to compare across documents…",
+}
+VERDICT_ICON = {"supports": "✅", "contradicts": "❌", "not addressed": "➖", "unclear": "❔"}
+MAX_UPLOAD_MB = 50
+UPLOAD_TYPES = ["pdf", "txt", "md", "markdown"]
+
+
+# ---------------------------------------------------------------- resources (once per process)
+def settings() -> kb.Settings:
+    return kb.Settings.load()
+
+
+@st.cache_resource(show_spinner="Loading the knowledge base and the embedding model…")
+def open_kb(kb_dir: str, generation: int):
+    """The knowledge base, opened once per process (and again after the library changes)."""
+    kbase = kb.KnowledgeBase.open(kb_dir, settings=settings())
+    _ = kbase.embedder  # load the model now, not on the first question
+    return kbase
+
+
+def store_generation(kb_dir: str) -> int:
+    return st.session_state.get(f"gen:{kb_dir}", 0)
+
+
+def bump_generation(kb_dir: str) -> None:
+    st.session_state[f"gen:{kb_dir}"] = store_generation(kb_dir) + 1
+
+
+def current_kb():
+    """The open knowledge base, or None when there is none yet (first run)."""
+    kb_dir = settings().kb_dir
+    if not (Path(kb_dir) / "manifest.json").exists():
+        return None
+    return open_kb(kb_dir, store_generation(kb_dir))
+
+
+# ---------------------------------------------------------------- small renderers
+def esc(text: str) -> str:
+    return html.escape(text).replace("$", "&#36;")
+
+
+def highlighted(text: str, sentences: list[str]) -> str:
+    """The paragraph as HTML with the supporting sentences marked."""
+    spans: list[tuple[int, int]] = []
+    for s in sentences:
+        i = text.find(s)
+        if i >= 0:
+            spans.append((i, i + len(s)))
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(f"<mark>{esc(text[start:end])}</mark>")
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+def sentences_by_marker(answer_text: str) -> dict[int, list[str]]:
+    """The answer's sentences grouped by the source marker [n] that follows them."""
+    out: dict[int, list[str]] = {}
+    for sentence, marks in re.findall(r"(.+?)((?:\s*\[\d+\])+)", answer_text, flags=re.S):
+        for n in re.findall(r"\d+", marks):
+            out.setdefault(int(n), []).append(sentence.strip().strip('"“”'))
+    return out
+
+
+def citation_line(c: dict) -> str:
+    return c.get("short_reference") or c.get("reference") or c.get("doc_file", "")
+
+
+def source_card(kbase, n: int | None, cite: dict, sentences: list[str], key: str) -> None:
+    """One source: citation line, paragraph with the supporting sentence highlighted,
+    neighbouring paragraphs on demand, copy-ready reference."""
+    with st.container(border=True):
+        label = f"**[{n}]** " if n is not None else ""
+        st.markdown(f"{label}{esc(citation_line(cite))}", unsafe_allow_html=True)
+        section = cite.get("section")
+        if section:
+            st.caption(section)
+        st.markdown(f"<div class='kb-passage'>{highlighted(cite['text'], sentences)}</div>", unsafe_allow_html=True)
+        st.code(cite.get("reference", ""), language=None, wrap_lines=True)
+        if st.toggle("Show neighbouring paragraphs", key=f"ctx-{key}"):
+            for p in kbase.neighbours(cite["passage_id"], before=1, after=1):
+                if p.passage_id == cite["passage_id"]:
+                    continue
+                where = f"para. {p.para}" if p.para else (p.section_path or "")
+                st.markdown(f"<div class='kb-context'><small>{esc(where)}</small><br>{esc(p.text)}</div>",
+                            unsafe_allow_html=True)
+
+
+# ---------------------------------------------------------------- modes
+def run_mode(kbase, mode: str, query: str, filters: kb.Filters) -> dict:
+    """Run one request; the result is stored in the chat history as plain data."""
+    if mode == "Ask":
+        return {"answer": kb.ask(kbase, query, filters=filters).to_dict()}
+    if mode == "Quote":
+        quotes = kb.find_quotes(kbase, query, filters=filters)
+        exports = {fmt: kb.export_quotes(quotes, fmt) for fmt in ("md", "csv", "bib", "ris")} if quotes else {}
+        return {"quotes": [q.to_dict() | {"text": q.passage.text} for q in quotes], "exports": exports}
+    if mode == "Cross-check":
+        return {"verdict": kb.check_claim(kbase, query, filters=filters).to_dict()}
+    return {"comparison": kb.compare(kbase, query, filters=filters).to_dict()}
+
+
+def show_result(kbase, mode: str, result: dict, key: str) -> None:
+    if "error" in result:
+        st.error(result["error"])
+    elif mode == "Ask":
+        show_answer(kbase, result["answer"], key)
+    elif mode == "Quote":
+        show_quotes(kbase, result, key)
+    elif mode == "Cross-check":
+        show_verdict(kbase, result["verdict"], key)
+    else:
+        show_comparison(kbase, result["comparison"], key)
+
+
+def show_answer(kbase, answer: dict, key: str) -> None:
+    if not answer["answered"]:
+        st.warning(answer["answer"])
+        if answer.get("related"):
+            st.markdown("**Related reading** (nearest passages; they do not answer the question):")
+            for i, c in enumerate(answer["related"]):
+                source_card(kbase, None, c, [], f"{key}-rel{i}")
+        return
+    st.markdown(esc(answer["answer"]), unsafe_allow_html=True)
+    for w in answer.get("warnings", []):
+        st.caption(f"⚠ {w}")
+    marks = sentences_by_marker(answer["answer"])
+    st.markdown("**Sources**")
+    for c in answer["citations"]:
+        source_card(kbase, c["n"], c, marks.get(c["n"], []), f"{key}-{c['n']}")
+
+
+def show_quotes(kbase, result: dict, key: str) -> None:
+    quotes = result["quotes"]
+    if not quotes:
+        st.warning("No verifiable quote on this topic in the documents.")
+        return
+    st.markdown(f"{len(quotes)} verified quote{'s' if len(quotes) > 1 else ''} (each checked character for "
+                "character against the stored paragraph):")
+    for i, q in enumerate(quotes):
+        cite = {"passage_id": q["passage_id"], "text": q["text"], "reference": q["reference"],
+                "short_reference": q.get("short_reference"), "doc_file": q["doc_file"]}
+        with st.container(border=True):
+            st.markdown(f"> “{esc(q['quote'])}”", unsafe_allow_html=True)
+            st.code(f"“{q['quote']}” {q['reference']}", language=None, wrap_lines=True)
+            with st.expander("The whole paragraph"):
+                source_card(kbase, None, cite, [q["quote"]], f"{key}-q{i}")
+    cols = st.columns(4)
+    names = {"md": ("Markdown", "text/markdown"), "csv": ("CSV", "text/csv"),
+             "bib": ("BibTeX", "application/x-bibtex"), "ris": ("RIS", "application/x-research-info-systems")}
+    for col, (fmt, data) in zip(cols, result["exports"].items()):
+        label, mime = names[fmt]
+        col.download_button(f"⬇ {label}", data=data, file_name=f"quotes.{fmt}", mime=mime, key=f"{key}-dl-{fmt}")
+
+
+def show_verdict(kbase, verdict: dict, key: str) -> None:
+    v = verdict["verdict"]
+    st.markdown(f"### {VERDICT_ICON.get(v, '')} Overall: {v}")
+    for i, d in enumerate(verdict["documents"]):
+        icon = VERDICT_ICON.get(d["verdict"], "")
+        with st.expander(f"{icon} {d['verdict']} — {d.get('title') or d['doc_file']}",
+                         expanded=d["verdict"] in ("supports", "contradicts")):
+            if d.get("reason"):
+                st.caption(d["reason"])
+            for j, e in enumerate(d["evidence"]):
+                cite = {"passage_id": e["passage_id"], "text": e["text"], "doc_file": d["doc_file"],
+                        "reference": e.get("reference", ""), "short_reference": e.get("reference", "")}
+                source_card(kbase, None, cite, [], f"{key}-v{i}-{j}")
+
+
+def show_comparison(kbase, comparison: dict, key: str) -> None:
+    rows = comparison["rows"]
+    if not rows:
+        st.warning("No document treats this topic.")
+        return
+    for i, row in enumerate(rows):
+        st.markdown(f"#### {esc(row.get('title') or row['doc_file'])}", unsafe_allow_html=True)
+        cols = st.columns(max(1, len(row["passages"])))
+        for j, (col, p) in enumerate(zip(cols, row["passages"])):
+            with col:
+                cite = {"passage_id": p["passage_id"], "text": p["text"], "doc_file": row["doc_file"],
+                        "reference": p.get("reference", ""), "short_reference": p.get("reference", "")}
+                source_card(kbase, None, cite, [], f"{key}-c{i}-{j}")
+
+
+# ---------------------------------------------------------------- sidebar
+def sidebar_filters(kbase) -> kb.Filters:
+    docs = kbase.documents() if kbase else []
+    st.sidebar.subheader("Filters")
+    if not docs:
+        return kb.Filters()
+    labels = {d.doc_id: f"{d.short_title or d.title or d.file} ({d.year or 'n.d.'})" for d in docs}
+    chosen = st.sidebar.multiselect("Documents", list(labels), format_func=labels.get, key="f-docs")
+    publishers = sorted({d.publisher for d in docs if d.publisher})
+    pubs = st.sidebar.multiselect("Publisher", publishers, key="f-pubs")
+    kinds = sorted({d.kind for d in docs if d.kind})
+    kind_sel = st.sidebar.multiselect("Kind", kinds, key="f-kinds")
+    years = sorted({d.year for d in docs if d.year})
+    year_min = year_max = None
+    if len(years) > 1:
+        lo, hi = st.sidebar.slider("Years", years[0], years[-1], (years[0], years[-1]), key="f-years")
+        if (lo, hi) != (years[0], years[-1]):
+            year_min, year_max = lo, hi
+    return kb.Filters(docs=tuple(chosen), publishers=tuple(pubs), kinds=tuple(kind_sel),
+                      year_min=year_min, year_max=year_max)
+
+
+def sidebar_status(kbase) -> None:
+    st.sidebar.divider()
+    if kbase is None:
+        st.sidebar.caption(f"No knowledge base yet at `{settings().kb_dir}`.")
+        return
+    m = kbase.store.manifest
+    st.sidebar.caption(f"Knowledge base `{kbase.store.path}`  \n{m.get('documents', 0)} documents, "
+                       f"{m.get('passages', 0)} passages  \nModel: `{m.get('model')}`  \n"
+                       f"Index: {'approximate (HNSW)' if kbase.store.index.approximate else 'exact'} FAISS + FTS5")
+
+
+# ---------------------------------------------------------------- pages
+def chat_page(kbase) -> None:
+    st.title("kb — cited answers from your policy papers")
+    if kbase is None or not kbase.documents():
+        st.info("The knowledge base is empty. Open **Library** in the sidebar to upload PDF, TXT or Markdown "
+                f"papers, or run `kb ingest FOLDER --kb {settings().kb_dir}` in a terminal.")
+        return
+    mode = st.sidebar.radio("Mode", list(MODES), key="mode", captions=list(MODES.values()))
+    filters = sidebar_filters(kbase)
+    history = st.session_state.setdefault("history", [])
+    for i, turn in enumerate(history):
+        with st.chat_message("user"):
+            st.markdown(f"*{turn['mode']}* — {esc(turn['query'])}", unsafe_allow_html=True)
+        with st.chat_message("assistant"):
+            show_result(kbase, turn["mode"], turn["result"], f"h{i}")
+    query = st.chat_input(PLACEHOLDER[mode])
+    if query:
+        with st.chat_message("user"):
+            st.markdown(f"*{mode}* — {esc(query)}", unsafe_allow_html=True)
+        with st.chat_message("assistant"):
+            with st.spinner("Searching the documents…"):
+                try:
+                    result = run_mode(kbase, mode, query, filters)
+                except kb.KBError as exc:
+                    result = {"error": str(exc)}
+            show_result(kbase, mode, result, f"h{len(history)}")
+        history.append({"mode": mode, "query": query, "result": result})
+    if history and st.sidebar.button("Clear conversation"):
+        st.session_state["history"] = []
+        st.rerun()
+
+
+def safe_name(name: str) -> str:
+    """An upload's file name without any path (no traversal), in a safe alphabet."""
+    base = os.path.basename(name.replace("\\", "/")).strip().lstrip(".")
+    base = re.sub(r"[^\w.\- ]+", "_", base)[:120]
+    return base or "upload"
+
+
+def library_page(kbase) -> None:
+    st.title("Library")
+    kb_dir = settings().kb_dir
+    docs = kbase.documents() if kbase else []
+    if docs:
+        counts = kbase.store.passage_counts() if hasattr(kbase.store, "passage_counts") else {}
+        st.dataframe(
+            [{"title": d.title, "year": d.year, "symbol": d.symbol or "", "publisher": d.publisher or "",
+              "pages": d.pages, "passages": counts.get(d.doc_id), "file": d.file} for d in docs],
+            hide_index=True, use_container_width=True)
+    else:
+        st.info("No documents yet. Upload papers below, or run `kb ingest FOLDER` in a terminal.")
+    st.subheader("Add papers")
+    files = st.file_uploader("PDF, TXT or Markdown files", type=UPLOAD_TYPES, accept_multiple_files=True,
+                             key="uploader")
+    if files and st.button("Ingest uploaded files", type="primary"):
+        uploads, problems = [], []
+        for f in files:
+            data = f.getvalue()
+            name = safe_name(f.name)
+            if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+                problems.append(f'"{name}" is larger than {MAX_UPLOAD_MB} MB; split it or ingest it with `kb ingest`')
+            elif not data:
+                problems.append(f'"{name}" is empty (0 bytes); choose the file again')
+            else:
+                uploads.append((name, data))
+        for p in problems:
+            st.error(p)
+        if uploads:
+            bar = st.progress(0.0, text="Ingesting…")
+            results = st.container()
+
+            def on_file(done: int, total: int, name: str, outcome: str) -> None:
+                bar.progress(done / max(total, 1), text=f"{done}/{total}: {name}")
+                (results.error if outcome.startswith("skipped") else results.success)(f"{name}: {outcome}")
+
+            try:
+                report = kb.add_files(uploads, settings=settings(),
+                                      embedder=kbase.embedder if kbase else None, on_file=on_file)
+                bar.progress(1.0, text="Done")
+                st.success(report.summary())
+            except kb.KBError as exc:
+                st.error(str(exc))
+            bump_generation(kb_dir)
+    if docs:
+        st.subheader("Remove a document")
+        labels = {d.doc_id: f"{d.title or d.file} — {d.file}" for d in docs}
+        victim = st.selectbox("Document", list(labels), format_func=labels.get, key="remove-doc")
+        if st.button("Remove from the knowledge base"):
+            try:
+                kb.remove_document(victim, settings=settings())
+                st.success(f"Removed {labels[victim]}")
+                bump_generation(kb_dir)
+                st.rerun()
+            except kb.KBError as exc:
+                st.error(str(exc))
+
+
+def main() -> None:
+    st.set_page_config(page_title="kb — policy papers", page_icon="📚", layout="wide")
+    st.markdown("<style>mark{background:#fde68a;padding:0 2px}.kb-passage{line-height:1.5}"
+                ".kb-context{color:#555;border-left:3px solid #ddd;padding-left:8px;margin:6px 0}</style>",
+                unsafe_allow_html=True)
+    page = st.sidebar.radio("Page", ["Chat", "Library"], key="page", horizontal=True)
+    try:
+        kbase = current_kb()
+    except kb.KBError as exc:
+        st.error(str(exc))
+        kbase = None
+    if page == "Chat":
+        chat_page(kbase)
+    else:
+        library_page(kbase)
+    sidebar_status(kbase)
+
+
+main()

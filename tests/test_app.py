@@ -1,0 +1,124 @@
+"""The Streamlit app, driven headless with streamlit.testing's AppTest over a small
+knowledge base built from our fixture papers with the fake embedder."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import FIXTURES, ROOT
+
+pytest.importorskip("streamlit")
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def library_kb(tmp_path_factory):
+    """A knowledge base of the two fixture papers, built by the real ingest pipeline."""
+    from ingest.pipeline import sync
+    from kb.config import Settings
+    from kb.embed import HashEmbedder
+
+    kb_dir = tmp_path_factory.mktemp("kb") / "store"
+    sync(FIXTURES / "library", kb_dir, HashEmbedder(64), Settings.load(kb_dir=str(kb_dir)), progress=False)
+    return kb_dir
+
+
+def _app(monkeypatch, kb_dir) -> AppTest:
+    monkeypatch.setenv("KB_DIR", str(kb_dir))
+    monkeypatch.setenv("KB_MODEL", "hash-bow-64")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.code] + [w.value for w in at.warning]
+    parts += [e.label for e in at.expander] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_empty_state_says_what_to_do(monkeypatch, tmp_path):
+    """This test ensures that a first run with no knowledge base explains how to add papers
+    instead of failing."""
+    at = _app(monkeypatch, tmp_path / "none")
+    assert any("knowledge base is empty" in i.value for i in at.info), [i.value for i in at.info]
+    assert any("kb ingest" in i.value for i in at.info)
+
+
+def test_ask_shows_cited_answer(monkeypatch, library_kb):
+    """This test ensures that Ask answers with a marker and a source card whose citation
+    carries the paragraph number."""
+    at = _app(monkeypatch, library_kb)
+    at.chat_input[0].set_value("Should governments build new boatyard clusters from scratch?").run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "[1]" in text, "the answer cites its first source"
+    assert "para. 4" in text, "the source card cites the numbered paragraph"
+    assert "<mark>" in text, "the supporting sentence is highlighted in its paragraph"
+
+
+def test_unanswerable_question_is_flagged(monkeypatch, library_kb):
+    """This test ensures that a question the papers do not treat gets the honest answer."""
+    at = _app(monkeypatch, library_kb)
+    at.chat_input[0].set_value("What was the inflation rate of Mars in 2099?").run()
+    assert not at.exception, at.exception
+    assert any("do not answer" in w.value for w in at.warning), [w.value for w in at.warning]
+
+
+def test_quote_mode_offers_exports(monkeypatch, library_kb):
+    """This test ensures that Quote shows verified quotes with references and offers the four exports."""
+    at = _app(monkeypatch, library_kb)
+    at.sidebar.radio(key="mode").set_value("Quote").run()
+    at.chat_input[0].set_value("testing laboratories for hull safety").run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "Harbour Council (2001)" in text and "para. 3" in text
+    assert "hull safety" in text
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert {"⬇ Markdown", "⬇ CSV", "⬇ BibTeX", "⬇ RIS"} <= set(labels), labels
+
+
+def test_crosscheck_mode_gives_verdict_per_document(monkeypatch, library_kb):
+    """This test ensures that Cross-check shows an overall verdict and one entry per document."""
+    at = _app(monkeypatch, library_kb)
+    at.sidebar.radio(key="mode").set_value("Cross-check").run()
+    at.chat_input[0].set_value("Governments should build new clusters from scratch.").run()
+    assert not at.exception, at.exception
+    assert any("Overall:" in m.value for m in at.markdown)
+    labels = [e.label for e in at.expander]
+    assert any("Harbour towns" in x for x in labels) and any("Orchard" in x for x in labels), labels
+
+
+def test_compare_mode_has_a_row_per_document(monkeypatch, library_kb):
+    """This test ensures that Compare shows each document that treats the topic."""
+    at = _app(monkeypatch, library_kb)
+    at.sidebar.radio(key="mode").set_value("Compare").run()
+    at.chat_input[0].set_value("export standards for small producers").run()
+    assert not at.exception, at.exception
+    headings = [m.value for m in at.markdown if m.value.startswith("####")]
+    assert len(headings) == 2, headings
+
+
+def test_filters_restrict_sources(monkeypatch, library_kb):
+    """This test ensures that the sidebar document filter keeps other documents out of the answer."""
+    at = _app(monkeypatch, library_kb)
+    from kb.store import Store
+
+    orchard = Store.open(library_kb).find_document("orchard_brief.md").doc_id
+    at.sidebar.multiselect(key="f-docs").set_value([orchard]).run()
+    at.chat_input[0].set_value("standards").run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "Harbour" not in text.split("Sources")[-1], "a filtered-out document is cited"
+
+
+def test_library_lists_documents(monkeypatch, library_kb):
+    """This test ensures that the Library page lists the documents with their metadata."""
+    at = _app(monkeypatch, library_kb)
+    at.sidebar.radio(key="page").set_value("Library").run()
+    assert not at.exception, at.exception
+    df = at.dataframe[0].value
+    assert set(df["file"]) == {"harbour_note.md", "orchard_brief.md"}
+    assert "HC/BY/7" in set(df["symbol"])
