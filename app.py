@@ -88,7 +88,7 @@ def highlighted(text: str, sentences: list[str]) -> str:
 def sentences_by_marker(answer_text: str) -> dict[int, list[str]]:
     """The answer's sentences grouped by the source marker [n] that follows them."""
     out: dict[int, list[str]] = {}
-    for sentence, marks in re.findall(r"(.+?)((?:\s*\[\d+\])+)", answer_text, flags=re.S):
+    for sentence, marks in re.findall(r"(.+?)((?:\s*\[\d+\])+)", answer_text, flags=re.DOTALL):
         for n in re.findall(r"\d+", marks):
             out.setdefault(int(n), []).append(sentence.strip().strip('"“”'))
     return out

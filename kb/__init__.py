@@ -40,7 +40,12 @@ _LAZY = {
     "CompareRow": "kb.types",
 }
 
-__all__ = ["Document", "Filters", "Hit", "KBError", "ParsedDocument", "Passage", "Settings", *sorted(_LAZY)]
+__all__ = [  # noqa: RUF022  (grouped: eager names, then the lazy ones)
+    "Document", "Filters", "Hit", "KBError", "ParsedDocument", "Passage", "Settings",
+    "KnowledgeBase", "ask", "format_answer", "find_quotes", "check_claim", "compare", "export_quotes",
+    "short_reference", "full_reference", "sync_folder", "add_files", "remove_document",
+    "Answer", "Citation", "Quote", "Verdict", "DocumentVerdict", "Comparison", "CompareRow",
+]
 
 
 def __getattr__(name: str) -> Any:

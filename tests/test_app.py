@@ -7,7 +7,7 @@ import pytest
 from conftest import FIXTURES, ROOT
 
 pytest.importorskip("streamlit")
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
 APP = str(ROOT / "app.py")
 
