@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kb.config import Settings
 from kb.embed import HashEmbedder
 from kb.store import Store
@@ -83,3 +85,12 @@ def open_kb(path: Path):
 
     emb = HashEmbedder(dim=64)
     return KnowledgeBase.open(path, settings=Settings.load(kb_dir=str(path)), embedder=emb)
+
+
+@pytest.fixture(scope="module")
+def water_kb(tmp_path_factory):
+    """The three-document test knowledge base, opened with the fake embedder."""
+    path = build(tmp_path_factory.mktemp("answers") / "kb")
+    kbase = open_kb(path)
+    yield kbase
+    kbase.close()

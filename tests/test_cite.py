@@ -1,0 +1,75 @@
+"""Citation formatting: short and full references, BibTeX and RIS entries."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.cite import bibtex, creator, full_reference, locator, page_text, ris, short_reference
+from kb.types import Document, Passage
+
+AGENCY = Document(doc_id="d1", file="agency.pdf", sha256="x", title="Pricing urban water: an assessment",
+                  authors="Water Agency secretariat", publisher="WAGENCY", year=2003, symbol="WA/R/12",
+                  kind="issues paper")
+BOOK = Document(doc_id="d2", file="book.txt", sha256="y", title="Rivers & Reservoirs", short_title="Rivers",
+                authors="Ana Lima; Tom Berg (eds); Tom Berg", publisher="River Press", year=2011, kind="book chapter")
+
+
+def passage(para=None, page=None, label=None, end=None) -> Passage:
+    return Passage(passage_id="p", doc_id="d1", seq=0, text="t", para=para, page_start=page,
+                   page_end=end if end is not None else page, page_label=label)
+
+
+def test_short_and_full_reference_carry_para_and_printed_page():
+    """This test ensures that references name the institution, year, symbol, paragraph and printed page."""
+    p = passage(para="18", page=7, label="6")
+    assert short_reference(AGENCY, p) == "WAGENCY (2003), WA/R/12, para. 18, p. 6"
+    assert full_reference(AGENCY, p) == "WAGENCY (2003). Pricing urban water: an assessment (WA/R/12), para. 18, p. 6."
+
+
+@pytest.mark.parametrize(("p", "expected"), [
+    (passage(para="3", page=4), "para. 3, p. 4"),  # no printed label: the PDF page
+    (passage(page=4, label="ii"), "p. ii"),  # front matter label
+    (passage(para="3"), "para. 3"),  # text file: no page
+    (passage(), ""),  # neither
+    (passage(page=4, end=5), "pp. 4-5"),
+    (passage(page=4, label="2", end=5), "pp. 2-3"),
+])
+def test_locator_includes_only_what_the_passage_has(p, expected):
+    """This test ensures that the paragraph appears only when present and the page prefers the printed label."""
+    assert locator(p) == expected
+
+
+def test_page_text_is_none_for_text_files():
+    """This test ensures that a passage without pages gets no page in its reference."""
+    assert page_text(passage(para="1")) is None
+
+
+def test_creator_uses_surnames_and_drops_editors():
+    """This test ensures that person authors become surnames, editors are dropped when authors exist."""
+    assert creator(BOOK) == "Lima and Berg"
+    assert full_reference(BOOK, passage()) == "Lima and Berg (2011). Rivers & Reservoirs. River Press."
+
+
+def test_creator_of_document_without_authors_is_the_publisher():
+    """This test ensures that a document with no authors is credited to its publisher, with n.d. for no year."""
+    doc = Document(doc_id="d", file="f.txt", sha256="z", title="T", publisher="OECD")
+    assert short_reference(doc) == "OECD (n.d.), T"
+
+
+def test_bibtex_entry_escapes_and_types():
+    """This test ensures that BibTeX entries pick the entry type, escape special characters and keep the locator."""
+    entry = bibtex(AGENCY, passage(para="18", page=7, label="6"), quote="50% of users")
+    assert entry.startswith("@techreport{wagency2003pricing,")
+    assert "note = {para. 18, p. 6}" in entry and "pages = {6}" in entry
+    assert "annote = {50\\% of users}" in entry
+    assert bibtex(BOOK).startswith("@incollection{lima2011rivers,")
+    assert "Rivers \\& Reservoirs" in bibtex(BOOK)
+
+
+def test_ris_record_has_type_authors_and_end():
+    """This test ensures that RIS records have a type, one AU line per author, the locator and an end tag."""
+    rec = ris(BOOK, passage(para="2"), quote="a quote")
+    lines = rec.splitlines()
+    assert lines[0] == "TY  - CHAP" and lines[-1] == "ER  - "
+    assert "AU  - Ana Lima" in lines and "AU  - Tom Berg" in lines
+    assert "N1  - para. 2" in lines and "AB  - a quote" in lines
