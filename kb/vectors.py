@@ -3,18 +3,33 @@
 Vectors are also kept in SQLite (the source of truth), so a missing or stale index file is
 rebuilt from there instead of failing. Exact inner-product search (vectors are unit length)
 below a size threshold; HNSW above it.
+
+FAISS sees only positions 0..n-1; `labels[position]` is the passage row id, -1 once deleted.
+An exact index removes deleted rows at once. HNSW cannot remove nodes, so a deleted position
+stays in the graph as a tombstone that searches skip (a bitmap selector) until `save` rebuilds
+the graph past COMPACT_AT tombstones. Because a row id maps to a fresh position on every add,
+a row id SQLite hands out again (it reuses the highest free rowid) is never confused with the
+tombstone of the passage that had it before.
+
+Files: <path> (FAISS index) and <path>.ids.npy (the labels, numpy without pickle).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+HNSW_M = 32  # graph degree: memory ~ 8*M bytes per passage beside the 4*dim of the vector
+EF_CONSTRUCTION = 80
+EF_SEARCH = 128  # recall@10 vs exact >= 0.98 at 1M passages (bench/bench_scale.py)
+EXACT_FILTER_LIMIT = 20_000  # a filter this small is searched exactly: HNSW misses rare allowed nodes
+COMPACT_AT = 0.25  # share of tombstones past which save() rebuilds the HNSW graph
 
 
 def _faiss():
@@ -23,78 +38,197 @@ def _faiss():
     return faiss
 
 
-class VectorIndex:
-    """A FAISS index mapping int64 passage row ids to vectors."""
+def positions_of(labels: np.ndarray, order: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Positions whose label is one of `ids` (labels sorted by `order`); unknown ids are dropped."""
+    if len(labels) == 0 or len(ids) == 0:
+        return np.zeros(0, dtype=np.int64)
+    ids = np.asarray(ids, dtype=np.int64)
+    sorted_labels = labels[order]
+    at = np.searchsorted(sorted_labels, ids, side="left")
+    at = np.clip(at, 0, len(order) - 1)
+    found = sorted_labels[at] == ids
+    return order[at[found]]
 
-    def __init__(self, dim: int, approximate: bool = False, hnsw_m: int = 32) -> None:
+
+def bitmap(n: int, positions: np.ndarray) -> np.ndarray:
+    """A little-endian bit per position, as faiss.IDSelectorBitmap reads it."""
+    bits = np.zeros(n, dtype=bool)
+    bits[positions] = True
+    return np.packbits(bits, bitorder="little")
+
+
+class VectorIndex:
+    """A FAISS index mapping int64 passage row ids to unit vectors (inner product = cosine)."""
+
+    def __init__(self, dim: int, approximate: bool = False, hnsw_m: int = HNSW_M,
+                 ef_construction: int = EF_CONSTRUCTION, ef_search: int = EF_SEARCH) -> None:
         faiss = _faiss()
         self.dim = dim
         self.approximate = approximate
+        self.hnsw_m = hnsw_m
+        self.ef_search = ef_search
         if approximate:
-            base = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-            base.hnsw.efConstruction = 80
-            base.hnsw.efSearch = 128
+            self.index = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
+            self.index.hnsw.efConstruction = ef_construction
+            self.index.hnsw.efSearch = ef_search
         else:
-            base = faiss.IndexFlatIP(dim)
-        self.index = faiss.IndexIDMap2(base)
-        self._deleted: set[int] = set()  # HNSW cannot remove; deleted ids are filtered out
+            self.index = faiss.IndexFlatIP(dim)
+        self._labels = np.zeros(0, dtype=np.int64)
+        self._max_label = -1
+        self._reset_caches()
 
+    def _reset_caches(self) -> None:
+        self._order: np.ndarray | None = None  # argsort of labels, for row id -> position
+        self._alive_bits: np.ndarray | None = None
+
+    # ---------------------------------------------------------------- state
     @property
     def size(self) -> int:
-        return int(self.index.ntotal) - len(self._deleted)
+        """Live (not deleted) vectors."""
+        return int((self._labels >= 0).sum())
 
+    @property
+    def tombstones(self) -> int:
+        return int(len(self._labels) - self.size)
+
+    def _positions(self, ids: np.ndarray) -> np.ndarray:
+        if self._order is None:
+            self._order = np.argsort(self._labels, kind="stable")
+        return positions_of(self._labels, self._order, ids)
+
+    # ---------------------------------------------------------------- changes
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add vectors under row ids; an id already present is replaced."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
         if len(ids) == 0:
             return
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+        if int(ids.min()) <= self._max_label:  # SQLite row ids grow, so usually nothing to replace
+            self.remove(ids)
+        self.index.add(np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(ids), self.dim))
+        self._labels = np.concatenate([self._labels, ids])
+        self._max_label = max(self._max_label, int(ids.max()))
+        self._reset_caches()
 
     def remove(self, ids: Iterable[int]) -> None:
-        ids = np.fromiter(ids, dtype=np.int64)
-        if len(ids) == 0:
+        ids = np.fromiter(ids, dtype=np.int64) if not isinstance(ids, np.ndarray) else ids.astype(np.int64)
+        pos = self._positions(ids[ids >= 0]) if len(ids) else np.zeros(0, dtype=np.int64)
+        pos = pos[self._labels[pos] >= 0]
+        if len(pos) == 0:
             return
         if self.approximate:
-            self._deleted.update(int(i) for i in ids)
+            self._labels[pos] = -1
         else:
-            self.index.remove_ids(ids)
+            self.index.remove_ids(np.ascontiguousarray(pos, dtype=np.int64))
+            self._labels = np.delete(self._labels, pos)
+        self._reset_caches()
 
+    def compact(self) -> None:
+        """Rebuild the HNSW graph without its tombstones (minutes at a million passages)."""
+        if not self.approximate or self.tombstones == 0:
+            return
+        live = np.flatnonzero(self._labels >= 0)
+        vectors = self.index.reconstruct_batch(live) if len(live) else np.zeros((0, self.dim), np.float32)
+        fresh = VectorIndex(self.dim, approximate=True, hnsw_m=self.hnsw_m,
+                            ef_construction=self.index.hnsw.efConstruction, ef_search=self.ef_search)
+        fresh.add(self._labels[live], vectors)
+        self.index, self._labels = fresh.index, fresh._labels
+        self._reset_caches()
+
+    # ---------------------------------------------------------------- search
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top k (ids, scores) for one query vector; `allowed` restricts to these row ids."""
         faiss = _faiss()
-        if self.index.ntotal == 0 or k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        q = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        kk = min(k + len(self._deleted), int(self.index.ntotal))
-        params = None
+        empty = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if self.size == 0 or k <= 0:
+            return empty
+        q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        n = len(self._labels)
         if allowed is not None:
-            if len(allowed) == 0:
-                return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-            sel = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            params = faiss.SearchParameters(sel=sel) if not self.approximate else faiss.SearchParametersHNSW(sel=sel, efSearch=max(128, kk))
-        scores, ids = self.index.search(q, kk, params=params) if params is not None else self.index.search(q, kk)
-        ids, scores = ids[0], scores[0]
-        keep = ids >= 0
-        if self._deleted:
-            keep &= ~np.isin(ids, np.fromiter(self._deleted, dtype=np.int64))
-        return ids[keep][:k], scores[keep][:k]
+            pos = self._positions(np.asarray(allowed, dtype=np.int64))
+            pos = pos[self._labels[pos] >= 0]
+            if len(pos) == 0:
+                return empty
+            if self.approximate and len(pos) <= EXACT_FILTER_LIMIT:
+                return self._exact_over(q[0], pos, k)
+            bits = bitmap(n, pos)
+            share = len(pos) / max(1, self.size)
+        else:
+            if self.tombstones == 0:
+                return self._run(q, k, None, self.ef_search)
+            if self._alive_bits is None:
+                self._alive_bits = bitmap(n, np.flatnonzero(self._labels >= 0))
+            bits, share = self._alive_bits, self.size / n
+        sel = faiss.IDSelectorBitmap(bits)
+        ef = min(4096, max(self.ef_search, int(self.ef_search / max(share, 1e-3))))  # rarer allowed, wider search
+        return self._run(q, k, (sel, bits), ef)
 
-    def save(self, path: Path) -> None:
-        """Write atomically: a temp file renamed over the old one."""
+    def _run(self, q: np.ndarray, k: int, selector: tuple | None, ef: int) -> tuple[np.ndarray, np.ndarray]:
         faiss = _faiss()
+        k = min(k, len(self._labels))
+        sel = selector[0] if selector else None
+        if self.approximate:
+            params = faiss.SearchParametersHNSW(efSearch=max(ef, k))
+            if sel is not None:
+                params.sel = sel
+        else:
+            params = faiss.SearchParameters(sel=sel) if sel is not None else None
+        scores, pos = self.index.search(q, k, params=params)
+        pos, scores = pos[0], scores[0]
+        keep = pos >= 0
+        labels = self._labels[pos[keep]]
+        scores = scores[keep]
+        alive = labels >= 0
+        return labels[alive], scores[alive]
+
+    def _exact_over(self, q: np.ndarray, pos: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        vecs = self.index.reconstruct_batch(np.ascontiguousarray(pos, dtype=np.int64))
+        scores = vecs @ q
+        top = np.argsort(-scores, kind="stable")[:k]
+        return self._labels[pos[top]], scores[top].astype(np.float32)
+
+    # ---------------------------------------------------------------- files
+    def save(self, path: Path) -> None:
+        """Write atomically (temp files renamed over the old ones); compacts a graph first when
+        more than COMPACT_AT of it is tombstones."""
+        faiss = _faiss()
+        if self.approximate and self.tombstones > COMPACT_AT * max(1, len(self._labels)):
+            log.info("rebuilding the vector graph without %d deleted passages", self.tombstones)
+            self.compact()
+        path = Path(path)
+        ids_path = _ids_path(path)
+        tmp_ids = ids_path.with_name(ids_path.name + ".tmp.npy")
+        np.save(tmp_ids, self._labels, allow_pickle=False)
         tmp = path.with_suffix(path.suffix + ".tmp")
         faiss.write_index(self.index, str(tmp))
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        for f in (tmp_ids, tmp):
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        os.replace(tmp_ids, ids_path)
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: Path, dim: int, approximate: bool = False) -> VectorIndex:
+        """Read an index written by `save`; ValueError when the files do not belong together."""
         faiss = _faiss()
+        path = Path(path)
         obj = cls.__new__(cls)
         obj.dim = dim
         obj.approximate = approximate
         obj.index = faiss.read_index(str(path))
-        obj._deleted = set()
+        obj._labels = np.load(_ids_path(path), allow_pickle=False).astype(np.int64)
+        obj._max_label = int(obj._labels.max()) if len(obj._labels) else -1
+        obj._reset_caches()
+        is_hnsw = isinstance(obj.index, faiss.IndexHNSW)
+        obj.ef_search = int(obj.index.hnsw.efSearch) if is_hnsw else EF_SEARCH
+        obj.hnsw_m = int(obj.index.hnsw.nb_neighbors(1)) if is_hnsw else HNSW_M
         if obj.index.d != dim:
             raise ValueError(f"index dimension {obj.index.d} != {dim}")
+        if is_hnsw != approximate or isinstance(obj.index, faiss.IndexIDMap):
+            raise ValueError(f"index file {path} is of another kind than expected")
+        if len(obj._labels) != obj.index.ntotal:
+            raise ValueError(f"index file {path} holds {obj.index.ntotal} vectors but {len(obj._labels)} labels")
         return obj
+
+
+def _ids_path(path: Path) -> Path:
+    return path.with_name(path.name + ".ids.npy")
