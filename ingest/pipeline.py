@@ -289,6 +289,9 @@ class _Sync:
         # bound before the fork: the embedder's tokenizer is inherited by the workers, never pickled
         fn = functools.partial(_parse_task, count_tokens=self.embedder.count_tokens,
                                max_tokens=self.settings.max_tokens)
+        load = getattr(self.embedder, "load", None)
+        if callable(load):  # a lazy embedder loads here, before the workers fork and tokenise
+            load()
         bar = _progress_bar(len(tasks), self.progress)
         buffered: list[tuple[_Job, ParsedDocument]] = []
         try:

@@ -123,6 +123,21 @@ def test_ingest_reuses_the_store_model(capsys, papers, tmp_path, monkeypatch):
     assert "1 added" in _ingest(capsys, papers, kb)
 
 
+def test_unchanged_ingest_does_not_load_the_model(capsys, papers, tmp_path, monkeypatch):
+    """This test ensures that a sync with nothing to do never loads the embedding model, and one
+    with work loads it once."""
+    import kb.embed
+
+    kb_dir = tmp_path / "kb"
+    _ingest(capsys, papers, kb_dir)
+    loads = []
+    real = kb.embed.load_embedder
+    monkeypatch.setattr(kb.embed, "load_embedder", lambda *a, **k: loads.append(a) or real(*a, **k))
+    assert "2 unchanged" in _ingest(capsys, papers, kb_dir) and loads == []
+    (papers / "extra.txt").write_text("Extra note\n\nForests store carbon.\n")
+    assert "1 added" in _ingest(capsys, papers, kb_dir) and len(loads) == 1
+
+
 def test_python_m_ingest_is_kb_ingest(papers, tmp_path):
     """This test ensures that `python -m ingest FOLDER --kb DIR` runs the same command."""
     root = Path(__file__).resolve().parent.parent

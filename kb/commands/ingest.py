@@ -68,15 +68,49 @@ def _open_store(args: argparse.Namespace):
     return Store.open(_settings(args).kb_path)
 
 
-def store_model(kb_path: Path) -> str | None:
-    """The model setting an existing store was built with ("all-MiniLM-L6-v2", "hash-bow-64" ...)."""
+def store_manifest(kb_path: Path) -> dict | None:
+    """The manifest of an existing store, or None."""
     from kb.store import MANIFEST
 
     try:
-        manifest = json.loads((kb_path / MANIFEST).read_text())
+        return json.loads((kb_path / MANIFEST).read_text())
     except (OSError, json.JSONDecodeError):
         return None
+
+
+def store_model(kb_path: Path) -> str | None:
+    """The model setting an existing store was built with ("all-MiniLM-L6-v2", "hash-bow-64" ...)."""
+    manifest = store_manifest(kb_path)
+    if not manifest:
+        return None
     return str(manifest.get("model", "")).split("@")[0] or None
+
+
+class LazyEmbedder:
+    """The store's embedder, loaded only when text must be tokenised or embedded, so a sync with
+    nothing to do does not pay for loading the model. `load()` checks it is the store's model."""
+
+    def __init__(self, settings: Any, name: str, dim: int) -> None:
+        self.settings, self.name, self.dim, self.max_tokens = settings, name, dim, settings.max_tokens
+        self._real: Any = None
+
+    def load(self) -> Any:
+        if self._real is None:
+            from kb.embed import load_embedder
+            from kb.store import Store
+
+            s = self.settings
+            real = load_embedder(s.model, s.backend, s.device, s.max_tokens)
+            with Store.open(s.kb_path) as store:
+                store.check_model(real.name, real.dim)
+            self._real, self.max_tokens = real, real.max_tokens
+        return self._real
+
+    def encode(self, texts: Any, batch_size: int = 32, progress: bool = False) -> Any:
+        return self.load().encode(texts, batch_size=batch_size, progress=progress)
+
+    def count_tokens(self, text: str) -> int:
+        return self.load().count_tokens(text)
 
 
 # ---------------------------------------------------------------------- ingest
@@ -89,7 +123,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     explicit = args.model is not None or bool(os.environ.get("KB_MODEL"))
     if built and not explicit and built not in (settings.model, Path(settings.model).name):
         settings = _settings(args, model=built, backend=args.backend, file_timeout=args.timeout)
-    embedder = load_embedder(settings.model, settings.backend, settings.device, settings.max_tokens)
+    manifest = store_manifest(settings.kb_path)
+    if manifest and str(manifest.get("model", "")).split("@")[0] in (settings.model, Path(settings.model).name):
+        embedder = LazyEmbedder(settings, str(manifest["model"]), int(manifest["dim"]))
+    else:
+        embedder = load_embedder(settings.model, settings.backend, settings.device, settings.max_tokens)
     report = sync(args.folder, settings.kb_path, embedder, settings, progress=not args.no_progress)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
