@@ -146,6 +146,11 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
     store = Store.create(store_dir, embedder.name, embedder.dim, settings.index_threshold)
     try:
         report = _Sync(folder, store, embedder, settings, progress).run()
+    except KeyboardInterrupt:
+        # every committed document stays; saving now spares the next open a rebuild of the vector
+        # index (a transaction cut short has already dropped the in-memory index, so this is safe)
+        store.save()
+        raise
     finally:
         store.close()
     report.seconds = time.monotonic() - t0
@@ -212,7 +217,9 @@ class _Sync:
                 for st in touched:
                     r = stored[st.key]
                     store.set_file(st.key, r["doc_id"], r["sha256"], st.size, st.mtime)
-        todo = list(jobs.values()) + self._metadata_jobs(files, unchanged, catalog)
+        todo = list(jobs.values())
+        if catalog or not (self.folder / CATALOG).exists():  # an unusable catalog keeps the metadata
+            todo += self._metadata_jobs(files, unchanged, catalog)
         self._run_jobs(todo, catalog)
         for key in sorted(set(stored) - set(files)):
             with store.transaction():
@@ -233,11 +240,10 @@ class _Sync:
             return {}
         from ingest.metadata import load_catalog
 
-        try:
-            return load_catalog(self.folder)
-        except KBError as exc:
-            self.report.skipped.append((CATALOG, str(exc)))
-            return {}
+        catalog = load_catalog(self.folder)
+        if not catalog:
+            log.warning("%s has no usable rows; documents keep the metadata they have", CATALOG)
+        return catalog
 
     def _remembered_skip(self, key: str, sha: str) -> str | None:
         """The reason a file with these exact bytes was skipped before (not retried), if any."""

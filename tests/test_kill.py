@@ -111,3 +111,26 @@ def test_kill_9_at_any_moment_leaves_a_consistent_store(tmp_path):
     again = _start(folder, kb)
     out, _ = again.communicate(timeout=300)
     assert f"{N_FILES} unchanged" in out.decode() and "0 passages written" in out.decode()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="uses signals and /proc")
+def test_ctrl_c_stops_cleanly(tmp_path):
+    """This test ensures that Ctrl-C (SIGINT) stops an ingest with exit code 130 and one line, keeps
+    the documents already written and leaves no worker behind."""
+    folder = tmp_path / "papers"
+    _make_folder(folder)
+    kb = tmp_path / "kb"
+    proc = _start(folder, kb)
+    deadline = time.monotonic() + 60
+    while not (kb / "kb.sqlite").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the ingest finished before the signal arrived")
+    assert proc.returncode == 130 and "interrupted" in err.decode(), err.decode()
+    assert "Traceback" not in err.decode()
+    time.sleep(0.5)
+    assert not _alive_with(str(folder))
+    check_consistent(kb)

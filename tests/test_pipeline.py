@@ -251,6 +251,17 @@ def test_catalog_change_updates_metadata_without_reembedding(folder, settings):
     assert _sync(folder, settings, emb).metadata_updated == 0
 
 
+def test_unusable_catalog_keeps_the_metadata(folder, settings):
+    """This test ensures that a catalog.csv that cannot be used (no file column) does not wipe the
+    titles it gave before."""
+    (folder / "catalog.csv").write_text(CATALOG + "alpha.txt,Steel tariffs,Steel,A. Author,UNCTAD,1999,TD/B/1,report\n")
+    _sync(folder, settings)
+    (folder / "catalog.csv").write_text("name;title\nalpha.txt;Other\n")
+    assert _sync(folder, settings).metadata_updated == 0
+    with Store.open(settings.kb_path) as store:
+        assert store.find_document("alpha.txt").title == "Steel tariffs"
+
+
 def test_scan_skips_hidden_files_and_the_catalog(folder):
     """This test ensures that the walk ignores hidden files and folders and catalog.csv."""
     _write(folder, {".git/config": "x", ".DS_Store": "x", "catalog.csv": "file,title\n"})
