@@ -31,6 +31,7 @@ _ROLES: tuple[tuple[re.Pattern[str], str], ...] = (
 _BOX = re.compile(r"^(Box|BOX)\s+(\d{1,2}(?:\.\d{1,2})?|[IVX]{1,4}|[A-Z])\b\s*([.:\-–—]?)\s*(.*)$")
 _DOT_LEADER = re.compile(r"(\.\s?){4,}|…{2,}|(_\s?){4,}|(·\s?){4,}")
 _TRAILING_PAGE = re.compile(r"(\s|^)([0-9]{1,3}(\s*[-–]\s*[0-9]{1,3})?|[ivxlc]{1,6})\s*$")
+_RANGE_END = re.compile(r"\s[0-9]{1,3}\s*[-–]\s*[0-9]{1,3}$")
 _LIST = re.compile(r"^([•▪◦●○■□–—\-*]\s|\(?[a-z]{1,2}\)\s|\(?[ivx]{1,5}\)\s|[a-z]\.\s)")
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)[a-z]?\b")
 _CITATION_START = re.compile(r"^(see|ibid|cf\.|op\. cit|available at|http|www\.|source|for (a|an|more|further)\b)",
@@ -94,6 +95,8 @@ def is_toc_line(text: str, in_contents: bool = False, trailing_number: bool = Fa
         return True
     if _DOT_LEADER.search(t) and len(t.split()) <= 20:
         return True
+    if _RANGE_END.search(t) and len(t.split()) <= 14 and not ends_sentence(t[: _RANGE_END.search(t).start()]):
+        return True  # "Official debt 7 - 9": a contents entry with its paragraph range
     if in_contents:
         words = len(t.split())
         return words <= 20 and (bool(_TRAILING_PAGE.search(t)) or not t.endswith("."))
@@ -144,8 +147,8 @@ def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None, afte
         or prev.heading_level > 0 or after_heading
     if not apart:
         return False
-    if para_number(t) is not None and heading_pattern_level(t) == 1 and not re.match(r"^\d+\.\d", t):
-        return False  # "12. Text" is a numbered paragraph, not a heading
+    if t[:1].isdigit() and not re.match(r"^\d{1,2}\.\d", t):
+        return False  # "26 February 2024", "4 For information ..." (a note), "12. Text" (a paragraph)
     if section_role(t) and section_role(t) != "pagelabel":
         return True  # "Contents", "Summary", "Introduction", "Annex", "References" standing alone
     patterned = heading_pattern_level(t)
@@ -155,3 +158,43 @@ def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None, afte
     if _caps(t) and len(words) <= 12 and not any(ch.isdigit() for ch in t[:3]):
         return nxt is None or nxt.blank_before or not _caps(nxt.text) or len(words) > 1
     return False
+
+
+_NOTE_START = re.compile(
+    r"^(\d{1,3})\s+(?!(?:January|February|March|April|May|June|July|August|September|October|November|December)\b)"
+    r"[A-Z“\"(]"
+)
+MAX_NOTE_LINES = 12
+
+
+def pdf_footnote_lines(lines: tuple[Line, ...] | list[Line]) -> set[int]:
+    """Indexes of PDF lines that are page-foot notes the reader did not mark: a line "4 Text"
+    (number without a dot) followed only by a few lines before the page ends, none of them a
+    numbered paragraph."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.kind or line.heading_level or line.page is None or not _NOTE_START.match(line.text.strip()):
+            i += 1
+            continue
+        end = i + 1
+        while end < len(lines) and lines[end].page == line.page:
+            end += 1
+        rest = lines[i + 1 : end]
+        if end - i <= MAX_NOTE_LINES and not any(para_number(r.text) for r in rest if not r.kind):
+            out.update(range(i, end))
+            i = end
+        else:
+            i += 1
+    return out
+
+
+def is_numbered_subheading(text: str, standing_alone: bool) -> bool:
+    """ "1. Official debt": a short numbered line without a sentence end that stands alone (what
+    follows is a paragraph, a note, a new page or a blank) is a sub-heading, not a paragraph."""
+    number = para_number(text)
+    if number is None:
+        return False
+    rest = number[1]
+    return standing_alone and len(rest.split()) <= 10 and not ends_sentence(rest) and rest[:1].isupper()

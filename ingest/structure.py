@@ -9,22 +9,24 @@ in `ingest.patterns`; this module holds the walk over the lines.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from ingest.model import Block, Line, RawDocument
+from ingest.numbering import continues_sequence
 from ingest.patterns import (
     box_title,
     ends_sentence,
     heading_pattern_level,
     is_list_item,
+    is_numbered_subheading,
     is_toc_line,
     looks_like_citation,
     looks_like_pdf_heading,
     para_number,
+    pdf_footnote_lines,
     section_role,
 )
-
-MAX_PARA_GAP = 3  # accept N when last < N <= last + MAX_PARA_GAP (a lost paragraph or two)
 
 
 @dataclass
@@ -90,6 +92,7 @@ class _Walker:
         self.heading_since_para = True
         self.in_list = False  # numbered list items inside the open block
         self.box_titled = False
+        self.contents_over = False  # body text met under a contents heading ends the contents
 
     # ----------------------------------------------------------------- helpers
     @property
@@ -100,6 +103,8 @@ class _Walker:
         """The role of the innermost special section on the path: contents, notes, references, summary."""
         for entry in reversed(self.stack):
             role = section_role(entry[1])
+            if role == "contents" and self.contents_over:
+                return ""
             if role:
                 return role
         return ""
@@ -146,11 +151,15 @@ class _Walker:
             queue.append(block)
 
     # ----------------------------------------------------------------- headings
-    def heading(self, text: str, md_level: int, line: Line) -> None:
+    def heading(self, text: str, md_level: int, line: Line, sub: bool = False) -> None:
+        """A heading of level n replaces the path from level n on; `sub`: one below the current one."""
         self.close()
         if self.role() == "contents" and section_role(text) == "pagelabel":
             return  # "Page" / "Paragraphs" column labels inside a table of contents
+        self.contents_over = False
         level = heading_pattern_level(text)
+        if sub:  # a numbered sub-heading: below the current heading, or beside the last sub-heading
+            level = self.stack[-1][0] + (self.stack[-1][2] != -1) if self.stack else 1
         patterned = level is not None
         if level is None and (section_role(text) or (text.isupper() and len(text) > 3)):
             level = 1
@@ -176,20 +185,16 @@ class _Walker:
         self.box_titled = title.rstrip(".: ").split()[-1].isdigit() is False
 
     # ----------------------------------------------------------------- body
-    def numbered(self, n: int, rest: str, line: Line) -> bool:
+    def numbered(self, n: int, rest: str, line: Line, upcoming: list[int]) -> bool:
         """Start paragraph n when it continues the sequence; False when the line is not a paragraph."""
-        role = self.role()
-        if role in {"contents", "notes", "references"}:
+        if self.role() in {"contents", "notes", "references"}:
             return False
         last = self.last_para
-        if last is None:
-            ok = n <= 1 + MAX_PARA_GAP - 1
-        else:
-            ok = last < n <= last + MAX_PARA_GAP or (n == 1 and self.heading_since_para)
+        ok = continues_sequence(n, last, self.heading_since_para, upcoming)
         if ok and self.in_list and last is not None and n != last + 1:
             ok = False
         if ok and self.current is not None and self.current.kind in {"para", "box"} and n != (last or 0) + 1:
-            # a gap inside a running paragraph is more likely a list item than a lost paragraph
+            # after a lead-in colon, a number other than the next one is a list item
             prev_text = self.current.texts[-1] if self.current.texts else ""
             ok = not prev_text.rstrip().endswith(":")
         if not ok:
@@ -227,14 +232,30 @@ def _note_mark(text: str) -> bool:
     return head.isdigit() or head in {"*", "**", "†", "‡"}
 
 
+def _candidates(lines: tuple[Line, ...]) -> list[tuple[int, int]]:
+    """(line index, number) of the lines that could open a numbered paragraph."""
+    out = []
+    for i, line in enumerate(lines):
+        if line.kind or line.heading_level:
+            continue
+        number = para_number(line.text)
+        if number is not None and not is_toc_line(line.text) and not looks_like_citation(number[1]):
+            out.append((i, number[0]))
+    return out
+
+
 def to_blocks(raw: RawDocument) -> list[Block]:
     """The document's blocks in reading order (see module docstring)."""
     walker = _Walker(raw.fmt)
     lines = raw.lines
+    candidates = _candidates(lines)
+    positions = [c[0] for c in candidates]
+    notes = pdf_footnote_lines(lines) if walker.pdf else set()
     i = 0
     while i < len(lines):
         line = lines[i]
         text = line.text.strip()
+        index = i
         i += 1
         if not text:
             continue
@@ -247,12 +268,14 @@ def to_blocks(raw: RawDocument) -> list[Block]:
         if not toc and role == "contents" and not line.heading_level:
             toc = is_toc_line(text, in_contents=True) and not (
                 walker.pdf and looks_like_pdf_heading(line, prev, nxt) and not is_toc_line(text, trailing_number=True))
+            # running text (a sentence, or a long line) ends the contents
+            walker.contents_over = not toc and (ends_sentence(text) or len(text.split()) > 25)
         if toc:
             walker.close()
             walker.emit(Block(text=text, kind="toc", section=walker.section, page_start=line.page,
                               page_end=line.page, page_label=line.page_label))
             continue
-        if line.kind == "footnote":
+        if line.kind == "footnote" or index in notes:
             walker.side_block("footnote", line, text)
             continue
         if line.kind == "table":
@@ -281,9 +304,8 @@ def to_blocks(raw: RawDocument) -> list[Block]:
             if cur is not None and cur.kind == "box" and heading_pattern_level(text) is None \
                     and not section_role(text):
                 # an unnumbered heading inside a box: its title or a sub-heading of the box
-                sep = ": " if not walker.box_titled else ""
                 if not walker.box_titled:
-                    cur.texts[-1] = cur.texts[-1].rstrip(".: ") + sep + text
+                    cur.texts[-1] = cur.texts[-1].rstrip(".: ") + ": " + text
                     walker.box_titled = True
                 else:
                     cur.add(Line(text=text, page=line.page, page_label=line.page_label, blank_before=True))
@@ -294,18 +316,25 @@ def to_blocks(raw: RawDocument) -> list[Block]:
         number = para_number(text)
         if number is not None:
             n, rest = number
-            if walker.numbered(n, rest, line):
+            at = bisect_right(positions, index)
+            upcoming = [c[1] for c in candidates[at : at + 4]]
+            if walker.numbered(n, rest, line, upcoming):
                 continue
-            cur = walker.current
-            inside = cur is not None and cur.kind in {"para", "box", "text", "summary"}
             if role == "references":
                 walker.body(line, text)
                 continue
-            if role in {"notes"} or (not inside and looks_like_citation(rest)) or (
+            cur = walker.current
+            inside = cur is not None and cur.kind in {"para", "box", "text", "summary"}
+            if role == "notes" or (not inside and looks_like_citation(rest)) or (
                 cur is not None and cur.kind == "para" and looks_like_citation(rest)
                 and walker.last_para is not None and n < walker.last_para and not walker.in_list
             ):
                 walker.side_block("footnote", line, text)
+                continue
+            alone = nxt is None or nxt.blank_before or nxt.page != line.page or (index + 1) in notes \
+                or bisect_right(positions, index + 1) > bisect_right(positions, index)
+            if walker.pdf and is_numbered_subheading(text, alone):
+                walker.heading(text, -1, line, sub=True)
                 continue
             walker.in_list = cur is not None
             walker.body(line, text)
