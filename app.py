@@ -8,7 +8,6 @@ Compare (one row per document). The Library page lists, uploads and removes docu
 from __future__ import annotations
 
 import html
-import os
 import re
 from pathlib import Path
 
@@ -29,7 +28,6 @@ PLACEHOLDER = {
     "Compare": "A topic to compare across documents…",
 }
 VERDICT_ICON = {"supports": "✅", "contradicts": "❌", "not addressed": "➖", "unclear": "❔"}
-MAX_UPLOAD_MB = 50
 UPLOAD_TYPES = ["pdf", "txt", "md", "markdown"]
 
 
@@ -280,13 +278,6 @@ def chat_page(kbase) -> None:
         st.rerun()
 
 
-def safe_name(name: str) -> str:
-    """An upload's file name without any path (no traversal), in a safe alphabet."""
-    base = os.path.basename(name.replace("\\", "/")).strip().lstrip(".")
-    base = re.sub(r"[^\w.\- ]+", "_", base)[:120]
-    return base or "upload"
-
-
 def library_page(kbase) -> None:
     st.title("Library")
     kb_dir = settings().kb_dir
@@ -303,34 +294,21 @@ def library_page(kbase) -> None:
     files = st.file_uploader("PDF, TXT or Markdown files", type=UPLOAD_TYPES, accept_multiple_files=True,
                              key="uploader")
     if files and st.button("Ingest uploaded files", type="primary"):
-        uploads, problems = [], []
-        for f in files:
-            data = f.getvalue()
-            name = safe_name(f.name)
-            if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-                problems.append(f'"{name}" is larger than {MAX_UPLOAD_MB} MB; split it or ingest it with `kb ingest`')
-            elif not data:
-                problems.append(f'"{name}" is empty (0 bytes); choose the file again')
-            else:
-                uploads.append((name, data))
-        for p in problems:
-            st.error(p)
-        if uploads:
-            bar = st.progress(0.0, text="Ingesting…")
-            results = st.container()
+        bar = st.progress(0.0, text="Ingesting…")
+        results = st.container()
 
-            def on_file(done: int, total: int, name: str, outcome: str) -> None:
-                bar.progress(done / max(total, 1), text=f"{done}/{total}: {name}")
-                (results.error if outcome.startswith("skipped") else results.success)(f"{name}: {outcome}")
+        def on_file(done: int, total: int, name: str, outcome: str) -> None:
+            bar.progress(min(done / max(total, 1), 1.0), text=f"{done}/{total}: {name}")
+            (results.error if outcome.startswith("skipped") else results.success)(f"{name}: {outcome}")
 
-            try:
-                report = kb.add_files(uploads, settings=settings(),
-                                      embedder=kbase.embedder if kbase else None, on_file=on_file)
-                bar.progress(1.0, text="Done")
-                st.success(report.summary())
-            except kb.KBError as exc:
-                st.error(str(exc))
-            bump_generation(kb_dir)
+        try:
+            report = kb.add_files([(f.name, f.getvalue()) for f in files], settings=settings(),
+                                  embedder=kbase.embedder if kbase else None, on_file=on_file)
+            bar.progress(1.0, text="Done")
+            st.success(report.summary())
+        except kb.KBError as exc:
+            st.error(str(exc))
+        bump_generation(kb_dir)
     if docs:
         st.subheader("Remove a document")
         labels = {d.doc_id: f"{d.title or d.file} — {d.file}" for d in docs}

@@ -16,7 +16,7 @@ import json
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 CATALOG = "catalog.csv"
 _CATALOG_KEY = "catalog:"  # meta key prefix: the catalog row a file's metadata came from
 _SKIP_KEY = "skipped:"  # meta key prefix: a file skipped before, with its hash and reason
+_ROOT_KEY = "root:"  # meta key prefix: the folder a file was synced from (removal is scoped to it)
 _SAVE_EVERY_S = 60.0  # write the FAISS index and manifest at least this often
 _EMBED_CHUNK = 256  # passages gathered from several small documents before one encode call
 
@@ -93,8 +94,9 @@ class _Job:
     aliases: list[FileState] = field(default_factory=list)  # other new files with the same bytes
 
 
-def scan_folder(folder: Path, exclude: Path | None = None) -> dict[str, FileState]:
-    """Every non-hidden file under `folder` (recursively) except catalog.csv, by relative key."""
+def scan_folder(folder: Path, exclude: Path | None = None, prefix: str = "") -> dict[str, FileState]:
+    """Every non-hidden file under `folder` (recursively) except catalog.csv, keyed by
+    `prefix` + its path relative to the folder."""
     out: dict[str, FileState] = {}
     exclude = exclude.resolve() if exclude is not None else None
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -102,9 +104,10 @@ def scan_folder(folder: Path, exclude: Path | None = None) -> dict[str, FileStat
                              and (exclude is None or (Path(dirpath) / d).resolve() != exclude))
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            key = path.relative_to(folder).as_posix()
-            if name.startswith(".") or key == CATALOG:
+            rel = path.relative_to(folder).as_posix()
+            if name.startswith(".") or rel == CATALOG:
                 continue
+            key = prefix + rel
             try:
                 st = path.stat()
             except OSError:
@@ -136,8 +139,17 @@ def _parse_task(path: Path, key: str, row: dict | None, *, count_tokens: Any, ma
     return _parse.parse_file(path, key, row, count_tokens, max_tokens)
 
 
-def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progress: bool = True) -> SyncReport:
-    """Bring the store at `store_dir` in line with the files under `folder`."""
+FileCallback = Callable[[int, int, str, str], None]  # (done, total, file, outcome)
+
+
+def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progress: bool = True,
+         key_prefix: str = "", on_file: FileCallback | None = None) -> SyncReport:
+    """Bring the store at `store_dir` in line with the files under `folder`.
+
+    Files are keyed `key_prefix` + their path in the folder. Only files synced from this same
+    folder (or from no recorded folder) are removed when they disappear, so one store can hold
+    several folders (the app's uploads beside `kb ingest corpus`). `on_file` hears about every
+    file that is read or skipped, for progress displays."""
     t0 = time.monotonic()
     folder = Path(folder)
     if not folder.is_dir():
@@ -145,7 +157,7 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # tokenizers and fork do not mix otherwise
     store = Store.create(store_dir, embedder.name, embedder.dim, settings.index_threshold)
     try:
-        report = _Sync(folder, store, embedder, settings, progress).run()
+        report = _Sync(folder, store, embedder, settings, progress, key_prefix, on_file).run()
     except KeyboardInterrupt:
         # every committed document stays; saving now spares the next open a rebuild of the vector
         # index (a transaction cut short has already dropped the in-memory index, so this is safe)
@@ -158,9 +170,12 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
 
 
 class _Sync:
-    def __init__(self, folder: Path, store: Store, embedder: Any, settings: Settings, progress: bool) -> None:
+    def __init__(self, folder: Path, store: Store, embedder: Any, settings: Settings, progress: bool,
+                 key_prefix: str = "", on_file: FileCallback | None = None) -> None:
         self.folder, self.store, self.embedder, self.settings = folder, store, embedder, settings
         self.progress = progress
+        self.prefix, self.on_file = key_prefix, on_file
+        self.root = str(folder.resolve())
         self.report = SyncReport()
         self.last_save = time.monotonic()
 
@@ -168,7 +183,7 @@ class _Sync:
     def run(self) -> SyncReport:
         store, report = self.store, self.report
         catalog = self._load_catalog()
-        files = scan_folder(self.folder, exclude=store.path)
+        files = scan_folder(self.folder, exclude=store.path, prefix=self.prefix)
         stored = store.files()
         docs = {d.doc_id: d for d in store.documents()}
         _ = store.index  # loaded now, so every change below keeps it current and save() writes it
@@ -221,19 +236,30 @@ class _Sync:
         if catalog or not (self.folder / CATALOG).exists():  # an unusable catalog keeps the metadata
             todo += self._metadata_jobs(files, unchanged, catalog)
         self._run_jobs(todo, catalog)
-        for key in sorted(set(stored) - set(files)):
+        for key in sorted(k for k in set(stored) - set(files) if self._owned(k)):
             with store.transaction():
                 store.remove_file(key)
                 store.set_meta(_CATALOG_KEY + key, None)
+                store.set_meta(_ROOT_KEY + key, None)
             report.removed += 1
         with store.transaction():
             for k in store.meta_keys(_SKIP_KEY):
-                if k[len(_SKIP_KEY):] not in files:
+                key = k[len(_SKIP_KEY):]
+                if key not in files and key.startswith(self.prefix) and self._owned(key):
                     store.set_meta(k, None)
         store.save()
         report.documents = len(store.documents())
         report.passages = store.passage_count()
         return report
+
+    def _owned(self, key: str) -> bool:
+        """Whether a stored file came from this folder (files of no recorded folder count too)."""
+        return (self.store.get_meta(_ROOT_KEY + key) or self.root) == self.root
+
+    def _tell(self, key: str, outcome: str) -> None:
+        if self.on_file is not None:
+            self._told += 1
+            self.on_file(self._told, self._total, key, outcome)
 
     def _load_catalog(self) -> dict[str, dict]:
         if not (self.folder / CATALOG).exists():
@@ -275,6 +301,7 @@ class _Sync:
         with store.transaction():
             store.remove_file(st.key)  # a no-op for a new name
             store.set_file(st.key, doc.doc_id, sha, st.size, st.mtime)
+            store.set_meta(_ROOT_KEY + st.key, self.root)
             names = store.file_names(doc.doc_id)
             current = store.document(doc.doc_id)
             primary = current.file if current.file in names else names[0]
@@ -299,6 +326,7 @@ class _Sync:
         if callable(load):  # a lazy embedder loads here, before the workers fork and tokenise
             load()
         bar = _progress_bar(len(tasks), self.progress)
+        self._told, self._total = 0, len(tasks)
         buffered: list[tuple[_Job, ParsedDocument]] = []
         try:
             results = run_parallel(fn, tasks, workers=cpu_workers(2), timeout=self.settings.file_timeout)
@@ -307,10 +335,12 @@ class _Sync:
                 bar.set_postfix_str(Path(key).name[-40:], refresh=False)
                 if not outcome.ok:
                     self._failed(job, outcome)
+                    self._tell(key, "skipped: " + (self.report.skipped[-1][1] if self.report.skipped else outcome.reason))
                 elif job.kind == "metadata":
                     self._update_metadata(job, outcome.value, catalog)
                 else:
                     buffered.append((job, outcome.value))
+                    self._tell(key, f"{job.kind} ({len(outcome.value.passages)} passages)")
                     if sum(len(p.passages) for _, p in buffered) >= _EMBED_CHUNK:
                         self._write(buffered, catalog)
                         buffered = []
@@ -337,6 +367,7 @@ class _Sync:
                 store.add_document(replace(parsed, document=doc), vecs, files)
                 for s in [job.state, *job.aliases]:
                     store.set_meta(_SKIP_KEY + s.key, None)
+                    store.set_meta(_ROOT_KEY + s.key, self.root)
                 store.set_meta(_CATALOG_KEY + job.state.key, _row_json(catalog_row(catalog, job.state.key)))
             setattr(self.report, job.kind, getattr(self.report, job.kind) + 1)
             self.report.passages_written += n

@@ -1,0 +1,112 @@
+"""Library operations for API users and the app: sync a folder, add uploaded files, remove a
+document. A thin layer over ingest's public pipeline and the store.
+
+Uploaded files are kept in `<kb_dir>/uploads/` (never in the user's paper folder) and synced
+from there under keys `uploads/<name>`; `kb ingest FOLDER` leaves them alone because removal
+is scoped to the folder a file came from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kb.config import Settings
+from kb.errors import IngestError
+from kb.store import Store
+
+UPLOADS = "uploads"
+SUPPORTED = (".pdf", ".txt", ".md", ".markdown")
+MAX_BYTES = 50 * 1024 * 1024
+
+
+def safe_upload_name(name: str) -> str:
+    """An uploaded file's name with any directory part removed (no path traversal) and odd
+    characters replaced; never empty, never hidden."""
+    base = os.path.basename(name.replace("\\", "/")).strip().lstrip(".")
+    base = re.sub(r"[^\w.\- ]+", "_", base)[:120].strip()
+    return base or "upload"
+
+
+def _embedder(settings: Settings, embedder: Any | None) -> Any:
+    if embedder is not None:
+        return embedder
+    from kb.embed import load_embedder
+
+    manifest = Path(settings.kb_dir) / "manifest.json"
+    model = settings.model
+    if manifest.exists():  # ingest with the model the store was built with
+        import json
+
+        model = json.loads(manifest.read_text())["model"].split("@")[0]
+    return load_embedder(model, settings.backend, settings.device, settings.max_tokens)
+
+
+def sync_folder(folder: str | Path, settings: Settings | None = None, embedder: Any | None = None,
+                on_file: Callable[[int, int, str, str], None] | None = None, progress: bool = False):
+    """`kb ingest FOLDER` as a function: returns the pipeline's SyncReport."""
+    from ingest.pipeline import sync
+
+    settings = settings or Settings.load()
+    return sync(Path(folder), settings.kb_path, _embedder(settings, embedder), settings,
+                progress=progress, on_file=on_file)
+
+
+def check_upload(name: str, data: bytes) -> str:
+    """The sanitised name of an acceptable upload; IngestError naming the file otherwise."""
+    safe = safe_upload_name(name)
+    if not safe.lower().endswith(SUPPORTED):
+        raise IngestError(f'"{safe}" is not a PDF, TXT or Markdown file; convert it to one of those first')
+    if not data:
+        raise IngestError(f'"{safe}" is empty (0 bytes); choose the file again')
+    if len(data) > MAX_BYTES:
+        raise IngestError(f'"{safe}" is larger than {MAX_BYTES // (1024 * 1024)} MB; split it or use `kb ingest`')
+    return safe
+
+
+def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = None, embedder: Any | None = None,
+              on_file: Callable[[int, int, str, str], None] | None = None):
+    """Save uploaded (name, bytes) pairs into the store's uploads folder and ingest them.
+    Names are sanitised; an unsupported, empty or oversized file is skipped with its reason
+    in the report (and told to `on_file`) while the others go on."""
+    from ingest.pipeline import sync
+
+    settings = settings or Settings.load()
+    folder = settings.kb_path / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    rejected: list[tuple[str, str]] = []
+    for name, data in files:
+        try:
+            safe = check_upload(name, data)
+        except IngestError as exc:
+            rejected.append((safe_upload_name(name), str(exc)))
+            if on_file is not None:
+                on_file(len(rejected), len(files), safe_upload_name(name), f"skipped: {exc}")
+            continue
+        target = folder / safe
+        tmp = target.with_name("." + target.name + ".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    report = sync(folder, settings.kb_path, _embedder(settings, embedder), settings, progress=False,
+                  key_prefix=UPLOADS + "/", on_file=on_file)
+    report.skipped[:0] = [(UPLOADS + "/" + n, reason) for n, reason in rejected]
+    return report
+
+
+def remove_document(doc: str, settings: Settings | None = None) -> None:
+    """Remove a document (by id, file name, symbol or short title) with its passages and
+    vectors. An uploaded file is deleted from the uploads folder too; a file in your own
+    folder is left alone (it comes back on the next `kb ingest` of that folder)."""
+    settings = settings or Settings.load()
+    with Store.open(settings.kb_path) as store:
+        found = store.find_document(doc)
+        _ = store.index  # loaded, so the removal updates it and save() writes it
+        with store.transaction():
+            store.remove_document(found.doc_id)
+        store.save()
+    for name in (found.file, *found.aliases):
+        if name.startswith(UPLOADS + "/"):
+            (settings.kb_path / name).unlink(missing_ok=True)
