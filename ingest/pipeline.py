@@ -17,6 +17,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,13 +25,14 @@ from typing import Any
 from ingest import parse as _parse
 from ingest.workers import Outcome, cpu_workers, run_parallel
 from kb.config import Settings
-from kb.errors import IngestError, KBError
+from kb.errors import IngestError, KBError, StoreError
 from kb.store import Store
 from kb.types import Document, ParsedDocument
 
 log = logging.getLogger(__name__)
 
 CATALOG = "catalog.csv"
+LOCK_NAME = "ingest.lock"  # in the store directory, held while a sync writes
 _CATALOG_KEY = "catalog:"  # meta key prefix: the catalog row a file's metadata came from
 _SKIP_KEY = "skipped:"  # meta key prefix: a file skipped before, with its hash and reason
 _ROOT_KEY = "root:"  # meta key prefix: the folder a file was synced from (removal is scoped to it)
@@ -157,7 +159,8 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # tokenizers and fork do not mix otherwise
     store = Store.create(store_dir, embedder.name, embedder.dim, settings.index_threshold)
     try:
-        report = _Sync(folder, store, embedder, settings, progress, key_prefix, on_file).run()
+        with writer_lock(store.path):
+            report = _Sync(folder, store, embedder, settings, progress, key_prefix, on_file).run()
     except KeyboardInterrupt:
         # every committed document stays; saving now spares the next open a rebuild of the vector
         # index (a transaction cut short has already dropped the in-memory index, so this is safe)
@@ -167,6 +170,34 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
         store.close()
     report.seconds = time.monotonic() - t0
     return report
+
+
+@contextmanager
+def writer_lock(store_dir: Path) -> Iterator[None]:
+    """One ingest at a time per store: two writers would each keep their own vector index. The
+    lock is an flock, so the kernel releases it when its holder dies, even by kill -9."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock
+        yield
+        return
+    path = Path(store_dir) / LOCK_NAME
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise StoreError(f'another `kb ingest` (pid {holder}) is writing to "{store_dir}"; wait for it to '
+                             "finish or ingest into another --kb directory") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 class _Sync:

@@ -274,3 +274,15 @@ def test_missing_folder_is_a_clear_error(tmp_path, settings):
 
     with pytest.raises(IngestError, match="does not exist"):
         _sync(tmp_path / "nope", settings)
+
+
+def test_second_ingest_into_the_same_store_is_refused(folder, settings):
+    """This test ensures that two syncs cannot write one store at the same time (each would keep its
+    own vector index), and that the lock is released afterwards."""
+    from ingest.pipeline import writer_lock
+    from kb.errors import StoreError
+
+    _sync(folder, settings)
+    with writer_lock(settings.kb_path), pytest.raises(StoreError, match="another `kb ingest`"):
+        _sync(folder, settings)
+    assert _sync(folder, settings).unchanged == 3
