@@ -23,6 +23,7 @@ MAX_BOLD_HEADING_CHARS = 200
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _BULLET = re.compile(r"^\s*[-*+•]\s+(?=\S)")
@@ -149,6 +150,10 @@ def parse_markdown(text: str) -> list[Line]:
                 lines.append(Line(text=t, blank_before=first, **kw))  # type: ignore[arg-type]
                 first = False
 
+        if len(run) == 2 and _SETEXT.match(run[1]) and not _TABLE_ROW.match(run[0]):
+            in_notes = False
+            add(clean_inline(run[0]), heading_level=1 if "=" in run[1] else 2)
+            continue
         if len(run) == 1 and _RULE.match(run[0]):
             in_notes, zone_notes = True, 0
             continue

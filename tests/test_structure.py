@@ -221,3 +221,53 @@ def test_is_toc_line(text, in_contents, toc):
     """This test ensures that dotted leaders, and trailing page numbers inside a contents
     section, mark table-of-contents lines."""
     assert is_toc_line(text, in_contents=in_contents) is toc
+
+
+@pytest.mark.parametrize(
+    ("n", "last", "after_heading", "upcoming", "accepted"),
+    [
+        (1, None, False, [2, 3], True),  # the first paragraph
+        (3, None, False, [4], True),  # the first two were lost
+        (5, None, False, [6], False),  # numbering does not start near 1
+        (11, 10, False, [12], True),  # the next one
+        (13, 10, False, [14], True),  # paragraphs 11 and 12 lost
+        (12, 10, False, [11, 13], False),  # 11 still comes: 12 is a note or list item
+        (1, 10, False, [11], False),  # a note after paragraph 10
+        (1, 6, True, [7, 8], False),  # "1. Official debt" under a heading, the run goes on with 7
+        (1, 6, True, [2, 3], True),  # an annex restarts the numbering
+        (1, 6, True, [], True),  # a one-paragraph annex
+        (40, 10, False, [41, 42], True),  # a long loss, then a run: resync
+        (40, 10, False, [11], False),  # a far jump without a run
+    ],
+)
+def test_continues_sequence(n, last, after_heading, upcoming, accepted):
+    """This test ensures that paragraph numbers are accepted by sequence: next or small gap,
+    a restart at 1 only after a heading and when 2 follows, a resync only on a run."""
+    from ingest.numbering import continues_sequence
+
+    assert continues_sequence(n, last, after_heading, upcoming) is accepted
+
+
+def test_pdf_numbered_subheadings_and_page_foot_notes():
+    """This test ensures that in a PDF a short numbered line standing alone under a heading is a
+    sub-heading that does not restart the numbering, and that a "4 Text" line at the foot of a
+    page that the reader did not mark is kept out of the paragraph as a footnote."""
+    raw = _pdf(
+        ("I. Policy research", 1),
+        ("1. Fourth paragraph of the report goes here.", 1),
+        ("2. Fifth paragraph.", 1),
+        ("II. Activities", 2, {"blank_before": True}),
+        ("1. Official debt", 2, {"blank_before": True}),
+        ("3. The debt work continued in", 2, {"blank_before": True}),
+        ("1996 with two studies.", 2),
+        ("4 For more information, see the annual report.", 2),
+        ("2. Foreign investment", 3, {"blank_before": True}),
+        ("4. A study on investment was prepared.", 3, {"blank_before": True}),
+    )
+    blocks = to_blocks(raw)
+    assert _paras(blocks) == ["1", "2", "3", "4"]
+    para3 = next(b for b in blocks if b.para == "3")
+    assert para3.text == "The debt work continued in 1996 with two studies."
+    assert para3.section == ("II. Activities", "1. Official debt")
+    assert next(b for b in blocks if b.para == "4").section == ("II. Activities", "2. Foreign investment")
+    assert [b.text for b in blocks if b.kind == "footnote"] == ["4 For more information, see the annual report."]

@@ -121,3 +121,14 @@ def test_empty_file_raises(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(EmptyDocumentError, match="blank.txt"):
         read_text(path)
+
+
+def test_setext_headings_and_crlf():
+    """This test ensures that underlined (setext) headings are headings, not footnote rules,
+    and that Windows line ends are handled."""
+    lines = parse_markdown("Title\r\n=====\r\n\r\nSection\r\n-------\r\n\r\nBody text.\r\n")
+    assert [(ln.text, ln.heading_level, ln.kind) for ln in lines] == [
+        ("Title", 1, ""),
+        ("Section", 2, ""),
+        ("Body text.", 0, ""),
+    ]
