@@ -100,7 +100,8 @@ class SentenceTransformerEmbedder:
             self._model.half()
         self.max_tokens = min(max_tokens, int(self._model.max_seq_length or max_tokens))
         self._model.max_seq_length = self.max_tokens
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         base = DEFAULT_MODEL if path != model else Path(model).name or model
         self.name = f"{base}@{model_fingerprint(path)}"
         self._tokenizer = self._model.tokenizer
