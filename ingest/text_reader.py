@@ -23,6 +23,8 @@ MAX_BOLD_HEADING_CHARS = 200
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -47,7 +49,7 @@ _BOLD_ITALIC = (
     re.compile(r"(?<![\w\\])_(?=\S)(.+?)(?<=\S)_(?![\w])"),
 )
 _CODE = re.compile(r"`([^`]*)`")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|<>&~])")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|<>&~=])")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _WHOLE_BOLD = re.compile(r"^\s*(?:\*\*\*?|<b>\s*(?:<i>)?)(.+?)(?:\*\*\*?|(?:</i>)?\s*</b>)\s*$", re.DOTALL)
 
@@ -106,6 +108,18 @@ def _footnote_text(raw: str) -> str | None:
     return None
 
 
+def _unfence(text: str) -> str:
+    """Fenced code blocks: the fences go, the lines stay as plain text (no headings, tables, bullets)."""
+    out: list[str] = []
+    fenced = False
+    for raw in text.split("\n"):
+        if _FENCE.match(raw):
+            fenced = not fenced
+            continue
+        out.append(re.sub(r"^(\s*)([#|>*+\-=_])", r"\1\\\2", raw) if fenced else raw)
+    return "\n".join(out)
+
+
 def _paragraphs(text: str) -> list[list[str]]:
     """Split raw text into runs of non-blank lines (Markdown paragraphs)."""
     runs: list[list[str]] = []
@@ -137,6 +151,8 @@ def parse_markdown(text: str) -> list[Line]:
     """Clean `Line`s from Markdown-like text (pure function; see module docstring)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
     text = text.replace("<sup>&</sup>lt;", "<")  # a doubly escaped tag seen in conversions
+    text = _COMMENT.sub("", text)
+    text = _unfence(text)
     lines: list[Line] = []
     in_notes = False  # below a `---` rule: footnote lines until body text resumes
     last_note = 0  # footnote numbers rise through a document; body paragraphs break the run

@@ -132,3 +132,14 @@ def test_setext_headings_and_crlf():
         ("Section", 2, ""),
         ("Body text.", 0, ""),
     ]
+
+
+def test_code_fences_and_comments():
+    """This test ensures that lines inside a fenced code block are plain text (a `#` there is no
+    heading) and that HTML comments disappear."""
+    lines = parse_markdown("<!-- hidden -->\n```\n# not a heading\n| not | a table |\n```\nText.\n")
+    assert [(ln.text, ln.heading_level, ln.kind) for ln in lines] == [
+        ("# not a heading", 0, ""),
+        ("| not | a table |", 0, ""),
+        ("Text.", 0, ""),
+    ]
