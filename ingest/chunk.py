@@ -174,7 +174,14 @@ def to_passages(
     """Citable passages from `blocks`; none exceeds `max_tokens` per `count_tokens`."""
     budget = max(8, max_tokens - SPECIAL_TOKEN_MARGIN)
     passages: list[Passage] = []
-    for unit in merge_blocks(blocks, count_tokens, max_tokens):
+    units = merge_blocks(blocks, count_tokens, max_tokens)
+    if not units:  # a file of headings only: keep them rather than lose the document silently
+        headings = [b for b in blocks if b.kind == "heading" and b.text.strip()]
+        if headings:
+            first = headings[0]
+            units = [_Unit("\n".join(b.text for b in headings), "heading", None, (), first.page_start,
+                           headings[-1].page_end, first.page_label)]
+    for unit in units:
         parts = split_text(unit.text, count_tokens, budget)
         for index, text in enumerate(parts, start=1):
             seq = len(passages)

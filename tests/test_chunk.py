@@ -124,3 +124,12 @@ def test_split_sentences(text, expected):
     """This test ensures that sentences split at their ends but not after abbreviations,
     initials or decimal points, and that lines stay apart."""
     assert split_sentences(text) == expected
+
+
+def test_a_document_of_headings_only_keeps_them():
+    """This test ensures that a file holding nothing but headings is not lost silently: its
+    headings become one passage."""
+    blocks = [Block(text="Title", kind="heading", section=("Title",)),
+              Block(text="Part one", kind="heading", section=("Title", "Part one"))]
+    ps = to_passages(blocks, "d1", words)
+    assert [(p.kind, p.text) for p in ps] == [("heading", "Title\nPart one")]
