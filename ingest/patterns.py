@@ -26,7 +26,8 @@ _ROLES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(selected )?(references?|reference list|bibliography|works cited|sources)$"), "references"),
     (re.compile(r"^(executive summary|summary|abstract|overview and summary)$"), "summary"),
     (re.compile(r"^(introduction|conclusions?|foreword|preface|acknowledge?ments|annex(es)?|appendix|glossary|"
-                r"abbreviations|acronyms|recommendations|background)$"), "top"),
+                r"(list of )?(abbreviations|acronyms)( and (abbreviations|acronyms))?|recommendations|background)$"),
+     "top"),
 )
 _BOX = re.compile(r"^(Box|BOX)\s+(\d{1,2}(?:\.\d{1,2})?|[IVX]{1,4}|[A-Z])\b\s*([.:\-–—]?)\s*(.*)$")
 _DOT_LEADER = re.compile(r"(\.\s?){4,}|…{2,}|(_\s?){4,}|(·\s?){4,}")
