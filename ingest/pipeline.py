@@ -157,6 +157,8 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
     if not folder.is_dir():
         raise IngestError(f'folder "{folder}" does not exist or is not a directory; give the folder that holds your papers')
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # tokenizers and fork do not mix otherwise
+    # counting the tokens of a long paragraph (to split it) is expected, not a model input: no warning
+    logging.getLogger("transformers.tokenization_utils_base").setLevel(logging.ERROR)
     store = Store.create(store_dir, embedder.name, embedder.dim, settings.index_threshold)
     try:
         with writer_lock(store.path):
