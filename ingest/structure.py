@@ -244,6 +244,17 @@ def _candidates(lines: tuple[Line, ...]) -> list[tuple[int, int]]:
     return out
 
 
+def _rescued(walker: _Walker, text: str, candidates: list[tuple[int, int]], positions: list[int], index: int) -> bool:
+    """A line marked as a note that is plainly the next paragraph: "N. Text" with N = last + 1,
+    not a citation, and the next numbered line is N + 1."""
+    number = para_number(text)
+    if number is None or walker.last_para is None or looks_like_citation(number[1]):
+        return False
+    at = bisect_right(positions, index)
+    following = candidates[at][1] if at < len(candidates) else None
+    return number[0] == walker.last_para + 1 and following == number[0] + 1
+
+
 def to_blocks(raw: RawDocument) -> list[Block]:
     """The document's blocks in reading order (see module docstring)."""
     walker = _Walker(raw.fmt)
@@ -275,7 +286,7 @@ def to_blocks(raw: RawDocument) -> list[Block]:
             walker.emit(Block(text=text, kind="toc", section=walker.section, page_start=line.page,
                               page_end=line.page, page_label=line.page_label))
             continue
-        if line.kind == "footnote" or index in notes:
+        if (line.kind == "footnote" or index in notes) and not _rescued(walker, text, candidates, positions, index):
             walker.side_block("footnote", line, text)
             continue
         if line.kind == "table":

@@ -156,7 +156,6 @@ def parse_markdown(text: str) -> list[Line]:
     lines: list[Line] = []
     in_notes = False  # below a `---` rule: footnote lines until body text resumes
     last_note = 0  # footnote numbers rise through a document; body paragraphs break the run
-    zone_notes = 0  # notes seen since the last rule
     for run in _paragraphs(text):
         first = True
 
@@ -171,7 +170,7 @@ def parse_markdown(text: str) -> list[Line]:
             add(clean_inline(run[0]), heading_level=1 if "=" in run[1] else 2)
             continue
         if len(run) == 1 and _RULE.match(run[0]):
-            in_notes, zone_notes = True, 0
+            in_notes = True
             continue
         heading = _bold_heading(run)
         if heading:
@@ -181,7 +180,7 @@ def parse_markdown(text: str) -> list[Line]:
         note_run = False
         for raw in run:
             if _RULE.match(raw):
-                in_notes, zone_notes = True, 0
+                in_notes = True
                 continue
             h = _HEADING.match(raw)
             if h:
@@ -195,12 +194,11 @@ def parse_markdown(text: str) -> list[Line]:
             note = _footnote_text(raw)
             if note is None and in_notes and first and _NUMBERED_NOTE.match(raw):
                 number = int(re.match(r"\s*(\d+)", raw).group(1))  # type: ignore[union-attr]
-                if last_note < number <= last_note + (10 if zone_notes == 0 else 3):
+                if last_note < number <= last_note + 3:  # notes are numbered in sequence
                     note = clean_inline(raw)
             if note is not None:
                 mark = re.match(r"(\d+)", note)
                 last_note = int(mark.group(1)) if mark else last_note
-                zone_notes += 1
                 note_run = True
                 add(note, kind="footnote")
                 continue

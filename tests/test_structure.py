@@ -271,3 +271,14 @@ def test_pdf_numbered_subheadings_and_page_foot_notes():
     assert para3.section == ("II. Activities", "1. Official debt")
     assert next(b for b in blocks if b.para == "4").section == ("II. Activities", "2. Foreign investment")
     assert [b.text for b in blocks if b.kind == "footnote"] == ["4 For more information, see the annual report."]
+
+
+def test_paragraph_wrongly_marked_as_note_is_rescued():
+    """This test ensures that a line a reader marked as a note but that is plainly the next
+    paragraph (N = last + 1, not a citation, N + 1 follows) stays a paragraph."""
+    raw = RawDocument(lines=(
+        Line(text="1. The first paragraph.", blank_before=True),
+        Line(text="2. The second paragraph is here.", blank_before=True, kind="footnote"),
+        Line(text="3. The third paragraph.", blank_before=True),
+    ), fmt="text")
+    assert _paras(to_blocks(raw)) == ["1", "2", "3"]

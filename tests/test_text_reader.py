@@ -78,8 +78,9 @@ def test_footnote_lines_are_marked():
 def test_numbered_paragraph_after_notes_is_not_a_footnote():
     """This test ensures that a numbered paragraph that directly follows a run of notes is body
     text when its number does not continue the note numbering."""
-    lines = parse_markdown("---\n\n7. Author (2000).\n\n8. Other (2001).\n\n21. The body goes on here.\n")
-    assert [ln.kind for ln in lines] == ["footnote", "footnote", ""]
+    lines = parse_markdown("---\n\n1. Author (2000).\n\n2. Other (2001).\n\n21. The body goes on here.\n\n"
+                           "---\n\n6. A paragraph after a rule.\n")
+    assert [ln.kind for ln in lines] == ["footnote", "footnote", "", ""]
 
 
 def test_bullets_are_normalised():
