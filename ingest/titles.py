@@ -1,0 +1,115 @@
+"""A document's title from the text of its first page (when the PDF metadata has none).
+
+UN documents open with a header (organ, symbol, "Distr.: General", date, "Original:", job
+number, barcode, session, agenda item and its title) and then the document's own title: a
+"Letter dated ...", "Report of the ... on ...", or a subject line followed by a generic
+"Report of the Secretary-General". Other papers start with their title. Pure functions.
+"""
+
+from __future__ import annotations
+
+import re
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE_LINE = re.compile(rf"^\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d{{2}}$")
+_SYMBOL = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9\-]{0,9}(?:\.\d+)?(?:/[A-Z0-9][A-Za-z0-9.\-]*){1,7}[*\s]*")
+_HEADER_MARK = re.compile(r"^(?:Distr\b.*|DISTR\b.*|Original:.*|ORIGINAL:.*|English only|.*\b\d{2}-\d{5}.*|\*\d{5,}\*.*)$")
+_SKIP = re.compile(
+    r"^(?:United Nations(?: System)?|Nations Unies|Naciones Unidas|General Assembly|Security Council|"
+    r"Economic and Social Council|Secretariat|General|GENERAL|Limited|Restricted|English|ENGLISH|UNITED|NATIONS|"
+    r"UNITED NATIONS|GENERAL ASSEMBLY|SECURITY COUNCIL|ECONOMIC AND SOCIAL COUNCIL|Original\s*:.*|ORIGINAL\s*:.*|"
+    rf"\[.*\]|[Pp]age \d+|.{{0,30}}\b(?:{_MONTHS})\b.{{0,12}}\b(?:19|20)\d{{2}}\b.{{0,15}}|(?:Annual|Regular) [Ss]ession.*|"
+    r"Official Records|Supplement No\..*|[A-Z][a-z\-]+ (?:regular |annual |special )?(?:session|year)\b.{0,40}|(?:Provisional )?[Aa]genda items?\b.*|"
+    r"Items? \d+.*\bagenda\b.*|\d{4} session|.*\d{4}\s*[–-]\s*\d{1,2} \w+ \d{4}|Please recycle.*|ISSN.*|"
+    r"[\d\s/().,*\-–]+)$")
+_DOCTYPE = re.compile(
+    r"^(?:Report of|Report on|Progress report|Note by|Letter dated|Identical letters dated|Annual report|Draft (?:resolution|decision)|"
+    r"Resolution \d+|Information circular|(?:Annotated )?[Pp]rovisional agenda|Summary record|Statement by|"
+    r"Working paper|Views adopted|Decision adopted)")
+_GENERIC = re.compile(r"^(?:(?:Progress |Annual )?(?:[Rr]eport|Note) (?:of|by) the (?:Secretary-General|[Ss]ecretariat|"
+                      r"Executive Director|Administrator|Director-General|Joint Inspection Unit|Co-Chairs|Chair)"
+                      r"(?: of [A-Z]+)?|Report (?:on|of) (?:the|its) [\w\- ]*session(?: \d{4})?)\*?$")
+_BODY = re.compile(r"^(?:Summary|Abstract|Contents|Introduction|Executive summary|Foreword|Preface|[IVX]+\.\s|"
+                   r"\d{1,3}\.\s|\([a-z]\)\s|I (?:have|am)\b|Amend\b|To:|From:)")
+_FUNCTION_END = re.compile(r"\b(?:of|the|and|to|on|in|for|from|at|its|by|with|a|an)$|[,–-]$")
+MAX_TITLE_CHARS = 300
+WRAP_CHARS = 55  # a title line this long probably wraps onto the next
+
+
+def _continues(line: str, nxt: str) -> bool:
+    """`nxt` carries on the title line `line` (a wrapped title)."""
+    if _BODY.match(nxt) or nxt.startswith(("(", "*")) or _SKIP.match(nxt):
+        return False
+    if "addressed to" in line and not _FUNCTION_END.search(line):
+        return False
+    wrapped = len(line) >= WRAP_CHARS and not line.endswith((".", ":"))
+    return nxt[:1].islower() or wrapped or bool(_FUNCTION_END.search(line))
+
+
+def _wrapped(lines: list[str], start: int, max_lines: int) -> str:
+    picked = [lines[start]]
+    while len(picked) < max_lines and start + len(picked) < len(lines) and _continues(picked[-1],
+                                                                                      lines[start + len(picked)]):
+        picked.append(lines[start + len(picked)])
+    return " ".join(picked)
+
+
+def _candidates(text: str) -> list[str]:
+    """First-page lines after the header and before the body, boilerplate removed."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:60]
+    first_type = next((i for i, line in enumerate(lines[:25]) if _DOCTYPE.match(line)), 25)
+    marks = [i for i, line in enumerate(lines[:first_type]) if _HEADER_MARK.match(line) or _DATE_LINE.match(line)]
+    start = marks[-1] + 1 if marks else 0
+    out: list[str] = []
+    for line in lines[start:]:
+        if _BODY.match(line):
+            if out:
+                break
+            continue
+        bare = _SYMBOL.sub(" ", line).strip(" *")
+        if not bare or _SKIP.match(bare) or _DATE_LINE.match(bare) or _HEADER_MARK.match(bare):
+            continue
+        out.append(line.rstrip("*").strip())
+    return out
+
+
+def _subject(lines: list[str]) -> str | None:
+    """The subject lines before a generic "Report of the Secretary-General": agenda headings
+    ("Programme questions:") and agenda titles that the title repeats are left out."""
+    block: list[str] = []
+    sub_item: str | None = None
+    for line in lines:
+        if line.endswith(":"):
+            block, sub_item = [], None
+            continue
+        if sub_item is None and not block and any(prev.endswith(":") for prev in lines):
+            sub_item = line  # the agenda item's own title, right under its heading
+            continue
+        block.append(line)
+    if not block and sub_item:
+        block = [sub_item]
+    block = [line for i, line in enumerate(block) if not any(b.startswith(line) for b in block[i + 1:])]
+    return " ".join(block[-4:]) if block else None
+
+
+def title_from_text(text: str, max_lines: int = 5) -> str | None:
+    """The document's title from its first page's text, None when nothing looks like one."""
+    subject = re.search(r"^Subject:\s*(.+)$", text[:3000], re.MULTILINE)
+    lines = _candidates(text)
+    if not lines:
+        return None
+    title = subject.group(1) if subject else None
+    if title is None:
+        for i, line in enumerate(lines):
+            if not _DOCTYPE.match(line):
+                continue
+            if _GENERIC.match(line) and not (i + 1 < len(lines) and lines[i + 1][:1].islower()):
+                subject = _subject(lines[:i])
+                title = f"{subject}: {line}" if subject else line
+            else:
+                title = _wrapped(lines, i, max_lines)
+            break
+    if title is None:
+        title = _wrapped(lines, 0, max_lines)
+    title = re.sub(r"\s+", " ", title).strip(" :;,*")
+    return title[:MAX_TITLE_CHARS] or None

@@ -1,0 +1,180 @@
+"""Catalog loading, metadata guesses from a file's first page, titles and text-quality checks."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from ingest import quality
+from ingest.metadata import document_fields, find_symbol, find_year, load_catalog, meaningful_pdf_title
+from ingest.model import Line, RawDocument
+from ingest.titles import title_from_text
+
+HEADER = """United Nations X/80/123
+General Assembly
+Distr.: General
+3 March 2025
+Original: English
+25-99999 (E) 040325
+*2599999*
+Eightieth session
+Item 12 of the provisional agenda
+Trade questions:
+Commodities
+Trade in small island economies
+Report of the Secretary-General
+Summary
+The present report reviews trade in small island economies."""
+
+
+def _raw(first_text: str, **meta) -> RawDocument:
+    return RawDocument(lines=(Line(text="body", page=1),), fmt="pdf", pages=3, meta={"first_text": first_text, **meta})
+
+
+def test_load_catalog_reads_rows_keyed_by_file(tmp_path):
+    """This test ensures that catalog.csv rows are keyed by file name, empty cells are left out
+    and the year becomes an int."""
+    (tmp_path / "catalog.csv").write_text(
+        "file,title,short_title,authors,publisher,year,symbol,kind\n"
+        'a.pdf,"Clusters, chains and firms",Clusters,Team A,Pub One,2001,X/1/2,report\n'
+        "b.txt,Only a title,,,,,,\n", encoding="utf-8")
+    cat = load_catalog(tmp_path)
+    assert cat["a.pdf"]["title"] == "Clusters, chains and firms" and cat["a.pdf"]["year"] == 2001
+    assert cat["b.txt"] == {"title": "Only a title"}
+
+
+def test_load_catalog_skips_bad_rows_with_a_warning(tmp_path, caplog):
+    """This test ensures that a row without a file name or with a bad year is reported as a
+    warning and does not stop the rest."""
+    (tmp_path / "catalog.csv").write_text("file,title,year\n,No file,2001\nc.pdf,Good,next year\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        cat = load_catalog(tmp_path)
+    assert cat == {"c.pdf": {"title": "Good"}}
+    assert "no file name" in caplog.text and "not a year" in caplog.text
+
+
+def test_load_catalog_missing_or_malformed_gives_empty(tmp_path, caplog):
+    """This test ensures that no catalog, or one without a file column, gives {} (with a warning
+    for the malformed one)."""
+    assert load_catalog(tmp_path) == {}
+    (tmp_path / "catalog.csv").write_text("name,title\nx.pdf,X\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        assert load_catalog(tmp_path) == {}
+    assert '"file" column' in caplog.text
+
+
+def test_document_fields_from_a_un_first_page():
+    """This test ensures that symbol, year, publisher, kind and title are guessed from a UN-style
+    first page, and the typist in the PDF author field is not taken as the author."""
+    fields = document_fields(_raw(HEADER, author="A. Typist", creation_date="2024-12-30"), "X_80_123.en.pdf", None)
+    assert fields["symbol"] == "X/80/123"
+    assert fields["year"] == 2025
+    assert fields["publisher"] == "United Nations General Assembly"
+    assert fields["kind"] == "report of the Secretary-General"
+    assert fields["title"] == "Trade in small island economies: Report of the Secretary-General"
+    assert fields["authors"] == "Secretary-General"
+    assert fields["language"] == "en"
+
+
+def test_catalog_row_overrides_guesses_but_not_with_empty_cells():
+    """This test ensures that catalog values win over guesses and empty cells do not erase them."""
+    row = {"title": "Island trade", "short_title": "Islands", "year": "2026", "symbol": "", "kind": None}
+    fields = document_fields(_raw(HEADER), "X_80_123.en.pdf", row)
+    assert fields["title"] == "Island trade" and fields["short_title"] == "Islands" and fields["year"] == 2026
+    assert fields["symbol"] == "X/80/123" and fields["kind"] == "report of the Secretary-General"
+
+
+def test_document_fields_for_a_text_file_use_the_heading():
+    """This test ensures that a text file (meta has only first_text) takes its title from its
+    first heading line and guesses the publisher from the text."""
+    raw = RawDocument(lines=(Line(text="Clusters and growth", heading_level=1), Line(text="OECD paper text.")),
+                      fmt="markdown", meta={"first_text": "Clusters and growth\nOECD paper text."})
+    fields = document_fields(raw, "paper.md", None)
+    assert fields["title"] == "Clusters and growth" and fields["publisher"] == "OECD" and fields["symbol"] is None
+
+
+@pytest.mark.parametrize("title,ok", [
+    ("Microsoft Word - draft3.docx", False), ("report.pdf", False), ("A/79/730", False), ("1723427", False),
+    ("", False), (None, False), ("Trade and clusters in Africa", True)])
+def test_meaningful_pdf_title(title, ok):
+    """This test ensures that placeholder PDF titles are ignored and real ones kept."""
+    assert meaningful_pdf_title(title, "report.pdf") is ok
+
+
+def test_find_symbol_prefers_the_one_the_file_name_spells():
+    """This test ensures that the document's own symbol wins over symbols it cites."""
+    text = "See A/78/100 and E/2025/9\nUnited Nations E/2025/9/Add.13"
+    assert find_symbol(text, "E_2025_9_Add.13.en.pdf") == "E/2025/9/Add.13"
+    assert find_symbol(text, "other.pdf") == "A/78/100"
+    assert find_symbol("no symbol here", "x.pdf") is None
+
+
+def test_find_year_order():
+    """This test ensures that a date line wins, then a year in the symbol, then the PDF date."""
+    assert find_year("Distr.: General\n5 May 2024\nsee 1 June 2020", None, None) == 2024
+    assert find_year("nothing", "X/2019/3", "2021-01-01") == 2019
+    assert find_year("nothing", None, "2021-01-01") == 2021
+
+
+LETTER = """United Nations S/1/2
+Security Council
+Distr.: General
+2 May 2025
+Letter dated 1 May 2025 from the Permanent Representative
+of Freedonia to the United Nations addressed to the Secretary-General
+I have the honour to write."""
+
+
+@pytest.mark.parametrize("text,title", [
+    (LETTER, ("Letter dated 1 May 2025 from the Permanent Representative of Freedonia to the United Nations "
+             "addressed to the Secretary-General")),
+    ("X/1/2\nUnited Nations\nReport of the Secretary-General\non the work of the Organization\nGeneral Assembly",
+     "Report of the Secretary-General on the work of the Organization"),
+    ("Clusters in Africa\nA study of ten cases\n1. Introduction", "Clusters in Africa"),
+])
+def test_title_from_text(text, title):
+    """This test ensures that letters, reports and plain papers get their own title lines."""
+    assert title_from_text(text) == title
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("The committee of the states is to review the plan and the budget for the year.", "en"),
+    ("Le comité des États examine le plan et le budget pour l’année qui est en cours.", "fr"),
+    ("Комитет по ликвидации дискриминации в отношении женщин рассмотрел доклад.", "ru"),
+    ("اللجنة المعنية بالقضاء على التمييز ضد المرأة نظرت في التقرير", "ar"),
+    ("消除对妇女歧视委员会审议了报告并通过了结论性意见和建议", "zh"),
+    ("12 34", None),
+])
+def test_detect_language(text, lang):
+    """This test ensures that the main language is told by script, and by function words for
+    Latin-script languages."""
+    assert quality.detect_language(text) == lang
+
+
+CLEAN_SENTENCE = ("The General Assembly considered the report of the committee on its work and adopted the "
+                  "resolution without a vote, as it had done in previous years.")
+NOISY_SENTENCE = ("tbe GeneraI AssernbIy consj.dered tbe rePort oE tbe cornmittee 0n ite vork anC adoPted tlie "
+                  "resoIution r,ithout a v0te, aa lt hac] done ln Prevj.ous yeara.")
+
+
+def test_noisy_ocr_layer_is_detected():
+    """This test ensures that a text full of malformed OCR words is judged noisy and clean prose
+    is not."""
+    clean_text = " ".join([CLEAN_SENTENCE] * 8)
+    noisy = " ".join([NOISY_SENTENCE] * 8)
+    assert not quality.looks_like_noisy_ocr(clean_text)
+    assert quality.looks_like_noisy_ocr(noisy)
+
+
+def test_doubled_capitals_are_repaired():
+    """This test ensures that fake-bold doubled capitals are undone and normal words untouched."""
+    assert quality.repair_doubled_words("UNITEDUNITED NATIONS and COUSCOUS") == ("UNITED NATIONS and COUSCOUS", 1)
+    assert quality.repair_doubled_words("Hello world") == ("Hello world", 0)
+
+
+def test_lexicon_share_counts_known_lower_case_words():
+    """This test ensures that the OCR check counts lower-case words of three or more letters
+    against the lexicon, ignoring names, numbers and short words."""
+    share, n = quality.lexicon_share("The cat sat on tbe mat in 1984 with Bob.", frozenset({"cat", "sat", "mat", "with"}))
+    assert n == 5 and share == pytest.approx(4 / 5)
