@@ -150,6 +150,10 @@ def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None, afte
         return False
     if t[:1].isdigit() and not re.match(r"^\d{1,2}\.\d", t):
         return False  # "26 February 2024", "4 For information ..." (a note), "12. Text" (a paragraph)
+    runs_on = nxt is not None and not nxt.blank_before and nxt.page == line.page and not nxt.heading_level \
+        and para_number(nxt.text) is None
+    if runs_on and len(t) >= 50 and len(nxt.text) >= 60 and not (_caps(t) and _caps(nxt.text)):  # type: ignore
+        return False  # the first line of a wrapped paragraph ("1.2 Dr X, Director of ...")
     if section_role(t) and section_role(t) != "pagelabel":
         return True  # "Contents", "Summary", "Introduction", "Annex", "References" standing alone
     patterned = heading_pattern_level(t)

@@ -299,7 +299,8 @@ def to_blocks(raw: RawDocument) -> list[Block]:
             heading_level = 9
             # a heading wrapped over two lines
             while nxt is not None and not nxt.blank_before and nxt.heading_level == 0 and not ends_sentence(text) \
-                    and para_number(nxt.text) is None and len(text) + len(nxt.text) < 160 and nxt.text[:1].islower():
+                    and para_number(nxt.text) is None and len(text) + len(nxt.text) < 160 \
+                    and (nxt.text[:1].islower() or (text.isupper() and nxt.text.isupper())):
                 text = f"{text} {nxt.text.strip()}"
                 i += 1
                 nxt = lines[i] if i < len(lines) else None
