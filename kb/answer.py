@@ -15,7 +15,16 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from kb.cite import full_reference, short_reference
-from kb.evidence import DEFAULT_THRESHOLD, Evidence, ScoredSentence, assess, score_sentences, term_weights
+from kb.evidence import (
+    DEFAULT_THRESHOLD,
+    Evidence,
+    ScoredSentence,
+    absent_names,
+    assess,
+    gaps,
+    score_sentences,
+    term_weights,
+)
 from kb.sentences import content_words, strip_framing
 from kb.types import Answer, Citation, Filters, Hit
 
@@ -27,7 +36,8 @@ log = logging.getLogger(__name__)
 
 NOT_ANSWERED = "The documents do not answer this."
 RETRIEVE = 10  # passages retrieved to judge the evidence
-SOURCES = 5  # passages whose sentences may be used (and that a chat model sees)
+SOURCES = 5  # passages a chat model sees
+RANK_WEIGHT = 0.2  # edge of a sentence from a higher-ranked passage (calibrated on the dev set)
 RELATED = 3  # nearest passages listed when the documents do not answer
 
 
@@ -38,8 +48,8 @@ def cite_hit(n: int, hit: Hit) -> Citation:
                     short_reference=short_reference(hit.document, hit.passage))
 
 
-def select_sentences(scored: Sequence[ScoredSentence], max_sentences: int = 3, per_passage: int = 2,
-                     min_ratio: float = 0.7, min_chars: int = 30) -> list[ScoredSentence]:
+def select_sentences(scored: Sequence[ScoredSentence], max_sentences: int = 4, per_passage: int = 1,
+                     min_ratio: float = 0.6, min_chars: int = 30) -> list[ScoredSentence]:
     """The best sentences (pure): at most `per_passage` from one passage, none scoring below
     `min_ratio` of the best, none repeating a chosen sentence; the first pick is always kept."""
     chosen: list[ScoredSentence] = []
@@ -77,18 +87,21 @@ def decide(evidence: Evidence, threshold: float) -> bool:
 
 
 def ask(kbase: KnowledgeBase, question: str, k: int = SOURCES, filters: Filters | None = None,
-        llm: ChatModel | None = None, threshold: float | None = None, max_sentences: int = 3) -> Answer:
+        llm: ChatModel | None = None, threshold: float | None = None, max_sentences: int = 4) -> Answer:
     """Answer `question` from the knowledge base with cited sentences (or say it cannot)."""
     topic = strip_framing(question)
     hits = kbase.search(topic, k=max(k, RETRIEVE), filters=filters)
     weights = term_weights(kbase, content_words(topic))
     evidence = assess(topic, hits, weights)
     limit = threshold if threshold is not None else (kbase.settings.answer_threshold or DEFAULT_THRESHOLD)
-    if not hits or not decide(evidence, limit):
+    sources = hits[:k]
+    scored = score_sentences(kbase, topic, hits, weights, rank_weight=RANK_WEIGHT) if hits else []
+    reasons = [] if decide(evidence, limit) else [f"weak evidence ({evidence.score:.2f} < {limit:.2f})"]
+    reasons += gaps(question, scored, absent_names(kbase, question)) if hits else ["no passage matches"]
+    if reasons:
         related = tuple(cite_hit(n, h) for n, h in enumerate(hits[:RELATED], start=1))
         return Answer(question=question, text=NOT_ANSWERED, answered=False, related=related,
-                      evidence=evidence.score)
-    sources = hits[:k]
+                      evidence=evidence.score, warnings=tuple(f"not answered: {r}" for r in reasons))
     warnings: tuple[str, ...] = ()
     if llm is not None:
         from kb.llm import llm_answer
@@ -98,9 +111,8 @@ def ask(kbase: KnowledgeBase, question: str, k: int = SOURCES, filters: Filters 
             return generated
         warnings = (*generated.warnings, (f"the answer of {llm.name} failed verification; showing the extractive "
                     "answer instead"))
-    scored = score_sentences(kbase, topic, sources, weights)
     chosen = select_sentences(scored, max_sentences=max_sentences)
-    text, citations = compose(chosen, sources)
+    text, citations = compose(chosen, hits)
     return Answer(question=question, text=text, answered=True, citations=citations, evidence=evidence.score,
                   warnings=warnings)
 

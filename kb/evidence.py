@@ -16,7 +16,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kb.keyword import quote_term
-from kb.sentences import Span, content_words, overlap, sentence_score, split_sentences, stem, stems
+from kb.sentences import (
+    STOPWORDS,
+    Span,
+    content_words,
+    has_quantity,
+    names,
+    overlap,
+    sentence_score,
+    split_sentences,
+    stem,
+    stems,
+    wants_quantity,
+    words,
+)
 from kb.types import Hit, Passage
 
 if TYPE_CHECKING:
@@ -70,6 +83,40 @@ def term_weights(kbase: KnowledgeBase, terms: Sequence[str]) -> dict[str, float]
     return out
 
 
+def absent_names(kbase: KnowledgeBase, question: str) -> tuple[str, ...]:
+    """Proper names of the question (capitalised words) that no passage, title, heading, author or
+    publisher of the knowledge base contains: a question about them cannot be answered here."""
+    store = kbase.store
+    known = set()
+    for d in store.documents():
+        known |= set(words(" ".join(x for x in (d.title, d.short_title, d.authors, d.publisher, d.symbol, d.file)
+                                    if x)))
+    out = []
+    for name in names(question):
+        low = name.lower()
+        if low in known or low in STOPWORDS:
+            continue
+        try:
+            df = store.conn.execute("SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                                    (quote_term(low),)).fetchone()[0]
+        except sqlite3.Error:
+            continue
+        if df == 0:
+            out.append(name)
+    return tuple(out)
+
+
+def gaps(question: str, scored: Sequence[ScoredSentence], unknown: Sequence[str] = (), top: int = 2) -> list[str]:
+    """Why the best sentences cannot answer the question, beyond a low score (pure): it names
+    something the documents never mention, or asks for an amount the best sentences do not state."""
+    out = []
+    if unknown:
+        out.append(f"the documents never mention {', '.join(unknown)}")
+    if wants_quantity(question) and not any(has_quantity(s.text) for s in scored[:top]):
+        out.append("the question asks for an amount and the closest passages state none")
+    return out
+
+
 def assess(question: str, hits: Sequence[Hit], weights: dict[str, float], top: int = TOP_PASSAGES) -> Evidence:
     """The evidence features of `hits` for `question` (pure: weights come from `term_weights`)."""
     if not hits:
@@ -89,9 +136,10 @@ def assess(question: str, hits: Sequence[Hit], weights: dict[str, float], top: i
 
 
 def score_sentences(kbase: KnowledgeBase, question: str, hits: Sequence[Hit], weights: dict[str, float],
-                    weight_keyword: float = 0.5) -> list[ScoredSentence]:
+                    weight_keyword: float = 0.5, rank_weight: float = 0.0) -> list[ScoredSentence]:
     """Every sentence of the hits, scored by similarity to the question (embedding cosine plus
-    rarity-weighted keyword overlap), best first."""
+    rarity-weighted keyword overlap, plus `rank_weight / rank` for the passage's search rank),
+    best first."""
     pieces: list[tuple[int, Span, str, int]] = []
     for i, h in enumerate(hits):
         for pos, span in enumerate(split_sentences(h.passage.text)):
@@ -104,7 +152,8 @@ def score_sentences(kbase: KnowledgeBase, question: str, hits: Sequence[Hit], we
     out = []
     for (i, span, text, pos), sim in zip(pieces, np.asarray(sims, dtype=float)):
         kw = overlap(terms, text, weights)
-        out.append(ScoredSentence(i, span, text, sentence_score(float(sim), kw, pos, weight_keyword), float(sim), kw))
+        score = sentence_score(float(sim), kw, pos, weight_keyword) + rank_weight / (1 + i)
+        out.append(ScoredSentence(i, span, text, score, float(sim), kw))
     out.sort(key=lambda s: (-s.score, s.hit_index, s.span.start))
     return out
 

@@ -110,7 +110,7 @@ def _is_false_end(text: str, dot: int, end: int) -> bool:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens."""
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
+    return [w.lower().replace("’", "'").removesuffix("'s") for w in _WORD.findall(text)]
 
 
 def stem(word: str) -> str:
@@ -185,6 +185,37 @@ def overlap(query_terms: set[str], text: str, weights: dict[str, float] | None =
 def numbers(text: str) -> set[str]:
     """Numbers written in the text, normalised ("1,000" -> "1000"); years included."""
     return {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+
+
+_QUANTITY_QUESTION = re.compile(
+    r"\bhow (?:many|much|long|large|big|often|high|low)\b|\b(?:share|proportion|percentage|per cent|amount|"
+    r"total|budget|cost|costs|spent|spend|paid|sum|number of)\b", re.IGNORECASE)
+_QUANTITY = re.compile(
+    r"\b(?!(?:1[5-9]|20)\d\d\b)\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|sixty|hundred|hundreds|thousand|thousands|million|millions|billion|"
+    r"billions|dozen|dozens|half|third|quarter|per cent|percent|double|twice)\b|%", re.IGNORECASE)
+
+
+def wants_quantity(question: str) -> bool:
+    """Whether the question asks for an amount (how many, how much, what share, total budget ...)."""
+    return bool(_QUANTITY_QUESTION.search(question))
+
+
+def has_quantity(text: str) -> bool:
+    """Whether the text states an amount: a number that is not a year, a number word, a per cent."""
+    return bool(_QUANTITY.search(text))
+
+
+def names(question: str) -> list[str]:
+    """Capitalised words after the first word (proper names such as places and programmes)."""
+    toks = _WORD.findall(question)
+    out = []
+    for w in toks[1:]:
+        if w[:1].isupper() and not w.isupper():
+            w = w.replace("’", "'").removesuffix("'s")
+            if w not in out:
+                out.append(w)
+    return out
 
 
 def sentence_score(similarity: float, keyword: float, position: int, weight_keyword: float = 0.5) -> float:

@@ -67,7 +67,7 @@ def test_select_sentences_limits_per_passage_and_weak_ones():
     scored = [_s(0, 0, "A first strong sentence here.", 1.0), _s(0, 40, "A second strong sentence here.", 0.95),
               _s(0, 80, "A third strong sentence here..", 0.9), _s(1, 0, "A first strong sentence here.", 0.9),
               _s(2, 0, "A weak sentence from elsewhere.", 0.3)]
-    chosen = select_sentences(scored, max_sentences=4)
+    chosen = select_sentences(scored, max_sentences=4, per_passage=2, min_ratio=0.7)
     assert [(s.hit_index, s.span.start) for s in chosen] == [(0, 0), (0, 40)]
 
 
