@@ -1,0 +1,149 @@
+"""Embedding backends: torch fp32 (sentence-transformers) against onnx-int8, in one run.
+
+    python bench/bench_embed.py [--limit 300] [--repeats 3] [--no-ingest]
+
+1. passages/s on real passages (the reference corpus split on blank lines), median of repeats,
+   with onnx-int8's time split into tokenisation and model;
+2. process start-up: a fresh `python` that loads the backend and encodes one query (median of 3);
+3. ranking effect: dense top-10 of every dev question over the same passages under both
+   backends (overlap of the two top-10 sets) and the cosine of each passage's two vectors;
+4. unless --no-ingest: `kb ingest ../shared/corpus --backend B` (fresh process, files to a
+   searchable store) and `kb eval ../shared/eval/dev.jsonl` for both, giving ingest seconds
+   and dev-set hit@5 / MRR@10.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from common import ROOT, machine, shared, table
+
+BACKENDS = ("torch", "onnx-int8")
+
+
+def corpus_passages(limit: int | None) -> list[str]:
+    out = []
+    for f in sorted(shared("corpus").glob("*.txt")):
+        out += [" ".join(b.split()) for b in f.read_text(encoding="utf-8").split("\n\n") if len(b.strip()) > 40]
+    if limit and limit < len(out):
+        idx = np.random.default_rng(0).choice(len(out), size=limit, replace=False)
+        out = [out[i] for i in sorted(idx)]
+    return out
+
+
+def dev_questions() -> list[str]:
+    return [json.loads(line)["question"] for line in shared("eval", "dev.jsonl").open() if line.strip()]
+
+
+def startup_seconds(backend: str, runs: int = 3) -> float:
+    code = (f"from kb.embed import load_embedder; load_embedder(backend={backend!r}).encode(['what is a cluster?'])")
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def throughput(emb, texts: list[str], repeats: int) -> tuple[float, np.ndarray]:
+    """Median passages/s and the vectors."""
+    emb.encode(texts[:16])  # warm-up
+    rates, vecs = [], None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        vecs = emb.encode(texts, batch_size=32)
+        rates.append(len(texts) / (time.perf_counter() - t0))
+    return statistics.median(rates), vecs
+
+
+def onnx_split(emb, texts: list[str]) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    seqs = emb.tokenize(texts)
+    t1 = time.perf_counter()
+    emb.embed_ids(seqs, batch_size=32)
+    return t1 - t0, time.perf_counter() - t1
+
+
+def top10_overlap(p_a: np.ndarray, q_a: np.ndarray, p_b: np.ndarray, q_b: np.ndarray) -> float:
+    top_a = np.argsort(-(q_a @ p_a.T), axis=1)[:, :10]
+    top_b = np.argsort(-(q_b @ p_b.T), axis=1)[:, :10]
+    return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(top_a, top_b)]))
+
+
+def ingest_and_eval(backend: str, workdir: Path) -> dict:
+    kb_dir = workdir / backend
+    shutil.rmtree(kb_dir, ignore_errors=True)
+    cmd = [sys.executable, "-m", "kb", "--kb", str(kb_dir), "ingest", str(shared("corpus")), "--backend", backend,
+           "--json", "--no-progress"]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
+    out = subprocess.run([sys.executable, "-m", "kb", "--kb", str(kb_dir), "eval", str(shared("eval", "dev.jsonl")),
+                          "--json"], check=False, cwd=ROOT, capture_output=True, text=True)
+    metrics = json.loads(out.stdout)["metrics"] if out.returncode == 0 else {"error": out.stderr.strip()[-200:]}
+    manifest = json.loads((kb_dir / "manifest.json").read_text())
+    return {"seconds": seconds, "passages": manifest.get("passages"), "model": manifest.get("model"), **metrics}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--limit", type=int, default=300, help="passages for the throughput test (0 = all)")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--no-ingest", action="store_true", help="skip kb ingest + kb eval per backend")
+    args = ap.parse_args()
+    from kb.embed import load_embedder
+
+    texts, questions = corpus_passages(args.limit or None), dev_questions()
+    embs = {b: load_embedder(backend=b) for b in BACKENDS}  # also exports the int8 file once, before timing
+    rates, pvecs, qvecs = {}, {}, {}
+    for b, emb in embs.items():
+        rates[b], pvecs[b] = throughput(emb, texts, args.repeats)
+        qvecs[b] = emb.encode(questions)
+    tok_s, model_s = onnx_split(embs["onnx-int8"], texts)
+    starts = {b: startup_seconds(b) for b in BACKENDS}
+    cos = (pvecs["torch"] * pvecs["onnx-int8"]).sum(axis=1)
+    overlap = top10_overlap(pvecs["torch"], qvecs["torch"], pvecs["onnx-int8"], qvecs["onnx-int8"])
+    base = "torch"
+    print(f"# Embedding backends ({machine()}); {len(texts)} corpus passages, {len(questions)} dev questions")
+    print(table(["backend", "model name", "passages/s", "vs torch", "start-up s", "vs torch"], [
+        (b, embs[b].name, round(rates[b], 1), f"{rates[b] / rates[base]:.2f}x", round(starts[b], 2),
+         f"{starts[b] / starts[base]:.2f}x") for b in BACKENDS]))
+    print(f"\nonnx-int8 split: tokenisation {tok_s:.2f} s ({len(texts) / tok_s:,.0f} passages/s), "
+          f"model + pooling {model_s:.2f} s ({len(texts) / model_s:.1f} passages/s)")
+    print()
+    print(table(["ranking effect (int8 vs fp32)", "value"], [
+        ("dense top-10 overlap on dev questions (mean)", round(overlap, 3)),
+        ("passage vector cosine: median", round(float(np.median(cos)), 4)),
+        ("passage vector cosine: min", round(float(cos.min()), 4)),
+    ]))
+    if not args.no_ingest:
+        work = Path(tempfile.mkdtemp(prefix="kb-bench-embed-"))
+        runs = {b: ingest_and_eval(b, work) for b in BACKENDS}
+        print()
+        rows = []
+        for b, r in runs.items():
+            if "error" in r:
+                rows.append((b, "error", str(r["error"]), "", "", "", ""))
+                continue
+            rows.append((b, round(r["seconds"], 1), f"{r['seconds'] / runs[base].get('seconds', r['seconds']):.2f}x",
+                         r["passages"], r.get("hit@5"), r.get("mrr@10"), r.get("hit@1")))
+        print(table(["kb ingest ../shared/corpus + kb eval dev", "ingest s", "vs torch", "passages", "hit@5",
+                     "MRR@10", "hit@1"], rows))
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"\nReproduce: python bench/bench_embed.py --limit {args.limit} --repeats {args.repeats}"
+          + (" --no-ingest" if args.no_ingest else ""))
+
+
+if __name__ == "__main__":
+    main()
