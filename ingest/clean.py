@@ -146,7 +146,7 @@ _EXPLICIT_RUNNING = [
     re.compile(rf"^(?:{_SYMBOL}\s*)+$"),
 ]
 _JOB_LINE_PARTS = re.compile(
-    rf"{_JOB}|\*\d{{5,}}\*|\b\d{{6}}\b|/\s?\.\.\.|\b\d{{1,4}}\s*/\s*\d{{1,4}}\b|\b\d{{1,4}}\b|{_SYMBOL}")
+    rf"{_JOB}|\*\d{{5,}}\*|\b\d{{6}}\b|/\s?\.\.\.|\b\d{{1,4}}\s*/\s*\d{{1,4}}\b|\b\d{{1,4}}\b|\b[ivxlc]{{1,7}}\b|{_SYMBOL}")
 _JOB_RE = re.compile(_JOB)
 
 
@@ -206,6 +206,9 @@ def running_line_indices(pages: Sequence[Sequence[str]]) -> list[set[int]]:
 
 _SEPARATOR = re.compile(r"^[_\-–—]{5,}$")
 _FOOTNOTE_START = re.compile(r"^(\d{1,3})(/)?\s+\S")
+_DATE_START = re.compile(r"^\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|"
+                         r"November|December)\b")
+MAX_FOOTNOTE_SHARE = 0.6
 _NUMBERED_PARA = re.compile(r"^(?:\d{1,3}(?:\.\d{1,2})*\.|\([a-z]{1,4}\)|\([ivx]{1,5}\)|[a-z]\))\s+\S")
 
 
@@ -213,7 +216,7 @@ def _has_marker(body: str, n: str, slash: bool) -> bool:
     """The body text cites footnote n: 'word.3', 'agenda5', 'table 1). 1', 'item 1/'."""
     if slash:
         return f"{n}/" in body
-    return re.search(rf"[^\W\d_][.,;:)\]”’\"]?\s?{n}(?!\d|\s*(?:per|%|million|billion))", body) is not None
+    return re.search(rf"(?:[^\W\d_]|[.,;:)\]”’\"]\s?){n}(?!\d|\s*(?:per|%|million|billion))", body) is not None
 
 
 def split_footnotes(lines: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -229,8 +232,10 @@ def split_footnotes(lines: Sequence[str]) -> tuple[list[str], list[str]]:
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     for k, i in enumerate(nonblank):
         m = _FOOTNOTE_START.match(lines[i].strip())
-        if not m or k == 0:
+        if not m or k == 0 or _DATE_START.match(lines[i].strip()):
             continue
+        if len(nonblank) - k > MAX_FOOTNOTE_SHARE * len(nonblank):
+            continue  # without a separator, notes do not fill most of the page
         slash = bool(m.group(2))
         after_blank = nonblank[k - 1] < i - 1
         if not (after_blank or slash):
@@ -254,13 +259,27 @@ def _consecutive_notes(rest: Sequence[str], first: re.Match[str]) -> bool:
     return True
 
 
-def is_paragraph_start(line: str, prev_line: str | None, blank_before: bool, indented: bool = False) -> bool:
+SHORT_LINE = 0.7  # a sentence ending on a line this much shorter than the full width ends a paragraph
+
+
+def typical_line_width(lines: Sequence[str]) -> int:
+    """The length of a full line of body text: the 75th percentile of line lengths (0 if few)."""
+    lengths = sorted(len(line) for line in lines if len(line) > 20)
+    return lengths[int(0.75 * (len(lengths) - 1))] if len(lengths) >= 5 else 0
+
+
+def is_paragraph_start(line: str, prev_line: str | None, blank_before: bool, indented: bool = False,
+                       line_width: int = 0) -> bool:
     """A paragraph break precedes `line`: an empty line in the extracted text, a numbered
-    paragraph ("12. ", "(a) ", "(iv) "), or an indented line that starts a sentence after a
-    finished one."""
+    paragraph ("12. ", "(a) ", "(iv) "), or a sentence start after a finished sentence on a line
+    that is indented or comes after a short last line (shorter than SHORT_LINE of `line_width`)."""
     s = line.strip()
     if _NUMBERED_PARA.match(s) or blank_before:
         return True
-    if prev_line is None or not indented:
+    if prev_line is None:
         return False
-    return prev_line.rstrip().endswith((".", ":", ";")) and s[:1].isupper()
+    prev = prev_line.rstrip()
+    ended = re.search(r"[.!?:;][\"”’)]?\d{0,3}$", prev) is not None
+    if not ended or not (s[:1].isupper() or s[:1] in "\"“‘•–-"):
+        return False
+    return indented or (line_width > 0 and len(prev) < SHORT_LINE * line_width)

@@ -15,8 +15,8 @@ _JOB = r"(?:GE\.)?\d{2}-\d{5}(?:\s*\([A-Z]\))?"
 _FORMS: list[tuple[re.Pattern[str], bool]] = [
     (re.compile(r"^page\s+(\d{1,4})(?:\s+of\s+\d{1,4})?$", re.IGNORECASE), True),
     (re.compile(r"^(\d{1,4})\s*/\s*\d{1,4}$"), True),
-    (re.compile(rf"^(\d{{1,4}})(?:\s*/\s*\d{{1,4}})?\s+{_JOB}$"), True),
-    (re.compile(rf"^{_JOB}\s+(\d{{1,4}})(?:\s*/\s*\d{{1,4}})?$"), True),
+    (re.compile(rf"^(\d{{1,4}}|[ivxlc]{{1,7}})(?:\s*/\s*\d{{1,4}})?\s+{_JOB}$"), True),
+    (re.compile(rf"^{_JOB}\s+(\d{{1,4}}|[ivxlc]{{1,7}})(?:\s*/\s*\d{{1,4}})?$"), True),
     (re.compile(r"^[-–—]\s*(\d{1,4})\s*[-–—]$"), False),
     (re.compile(r"^(\d{1,4})$"), False),
     (re.compile(r"^([ivxlc]{1,7})$"), False),

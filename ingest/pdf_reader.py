@@ -21,7 +21,7 @@ from kb.errors import EmptyDocumentError, IngestError
 log = logging.getLogger(__name__)
 
 FIRST_TEXT_CHARS = 3000
-MIN_TEXT_CHARS = 20  # fewer letters and digits than this in the whole file: no text layer
+MIN_TEXT_PER_PAGE = 5  # fewer letters and digits than this per page (and none at all): no text layer
 
 
 def _one_line(err: BaseException) -> str:
@@ -129,6 +129,7 @@ def _lines(pages: list[list[str]], raw_pages: list[list[str]], labels: list[str 
                 blank, first = False, False
     vocab = clean.hyphen_vocabulary(t for lines in pages for t in lines)
     out: list[Line] = []
+    width = clean.typical_line_width([t for _, t, _, _ in body])
     for kind, seq in (("", body), ("footnote", notes)):
         texts = clean.dehyphenate([t for _, t, _, _ in seq], vocab)
         prev: str | None = None
@@ -136,7 +137,7 @@ def _lines(pages: list[list[str]], raw_pages: list[list[str]], labels: list[str 
             text = text.strip()
             if not text or text == clean.SOFT_HYPHEN:
                 continue
-            start = clean.is_paragraph_start(text, prev, blank, indented)
+            start = clean.is_paragraph_start(text, prev, blank, indented, width)
             out.append(Line(text=text.rstrip(clean.SOFT_HYPHEN), page=page, page_label=labels[page - 1],
                             blank_before=start, kind=kind))
             prev = text
@@ -163,7 +164,8 @@ def read_pdf(path: Path, password: str | None = None) -> RawDocument:
     name = path.name
     reader = _open(path, password)
     raw_pages, warnings = _extract_pages(reader, name)
-    if sum(ch.isalnum() for lines in raw_pages for t in lines for ch in t) < MIN_TEXT_CHARS:
+    n_chars = sum(ch.isalnum() for lines in raw_pages for t in lines for ch in t)
+    if n_chars == 0 or n_chars < MIN_TEXT_PER_PAGE * len(raw_pages) - MIN_TEXT_PER_PAGE:
         raise EmptyDocumentError(f'no text could be extracted from "{name}" (scanned image without a text layer?); '
                                  "run OCR first (e.g. ocrmypdf) or skip it")
     repaired = 0

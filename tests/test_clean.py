@@ -54,7 +54,7 @@ def test_dehyphenate_uses_the_documents_own_spelling():
 
 
 @pytest.mark.parametrize("line", ["15", "- 15 -", "Page 15", "page 3 of 12", "3/28", "25-10679 3", "3/28 25-10652",
-                                  "GE.25-01234", "25-01234 (E) 120525", "*2501234*", "A/79/730", "TD/B/COM.3/22",
+                                  "GE.25-01234", "25-01234 (E) 120525", "25-10679 iii", "*2501234*", "A/79/730", "TD/B/COM.3/22",
                                   "E/2025/25 E/CN.9/2025/7", "S/RES/2776 (2025)", "/...", "iv"])
 def test_explicit_running_lines_are_recognised(line):
     """This test ensures that page numbers, job numbers, barcodes and bare document symbols are
@@ -108,6 +108,10 @@ def test_split_footnotes_without_separator_needs_a_marker_and_a_gap():
     assert clean.split_footnotes(lines) == (lines, [])
     lines = ["We met twice.", "", "7 members attended the meeting."]
     assert clean.split_footnotes(lines) == (lines, []), "no marker 7 in the body"
+    lines = ["Letter dated 16 January from the mission", "", "16 January 2025", "Text of the statement."]
+    assert clean.split_footnotes(lines) == (lines, []), "a date line is not a note"
+    lines = ["A title line.2", "", "2 A long", "statement", "that fills", "most of", "the page."]
+    assert clean.split_footnotes(lines) == (lines, []), "notes without a separator do not fill the page"
 
 
 @pytest.mark.parametrize("line,prev,blank,indented,expected", [
@@ -122,6 +126,18 @@ def test_paragraph_starts(line, prev, blank, indented, expected):
     """This test ensures that numbered paragraphs, blank lines and indented sentence starts mark
     a paragraph break, and a plain wrapped line does not."""
     assert clean.is_paragraph_start(line, prev, blank, indented) is expected
+
+
+def test_a_short_last_line_ends_a_paragraph():
+    """This test ensures that a sentence ending on a short line followed by a capital starts a
+    new paragraph, while a sentence ending on a full-width line does not."""
+    full = "x" * 80
+    width = clean.typical_line_width([full] * 6)
+    assert width == 80
+    assert clean.is_paragraph_start("Next paragraph", "the end of it.", False, line_width=width)
+    assert clean.is_paragraph_start("Next paragraph", "was repaired.2", False, line_width=width), "note marker"
+    assert not clean.is_paragraph_start("Same paragraph", full[:-1] + ".", False, line_width=width)
+    assert not clean.is_paragraph_start("continues", "short line", False, line_width=width)
 
 
 def test_printed_page_numbers_with_front_matter_and_gaps():
@@ -144,6 +160,7 @@ def test_page_labels_prefer_meaningful_pdf_labels():
     assert pagenum.page_labels(pages, ["i", "ii", "1"]) == ["i", "ii", "1"]
     assert pagenum.page_labels(pages, ["1", "2", "3"]) == [None, None, None]
     assert pagenum.page_labels([["x", "1/3 25-12345"], ["y", "25-12345 3/3"], ["z"]], None) == [None, "3", None]
+    assert pagenum.page_labels([["25-12345 iii", "x"], ["y", "1/3 25-12345"]], None) == ["iii", "1"]
 
 
 @pytest.mark.parametrize("text,value", [("iv", 4), ("xii", 12), ("ix", 9), ("iiii", None), ("abc", None)])

@@ -159,6 +159,14 @@ def test_image_only_pdf_raises_empty_document_error(tmp_path):
         read_pdf(make_pdf(tmp_path / "scan.pdf", [None, None]))
 
 
+def test_a_tiny_but_real_text_is_read(tmp_path):
+    """This test ensures that a one-page PDF with a single short line is read, not called a scan,
+    while page numbers alone on many pages are not enough text."""
+    assert read_pdf(make_pdf(tmp_path / "tiny.pdf", [["Hello!"]])).lines[0].text == "Hello!"
+    with pytest.raises(EmptyDocumentError):
+        read_pdf(make_pdf(tmp_path / "numbers.pdf", [[str(i)] for i in range(1, 11)]))
+
+
 def test_a_page_that_fails_is_skipped_with_a_warning(tmp_path, monkeypatch):
     """This test ensures that one page failing to extract leaves a warning and the other pages."""
     path = make_pdf(tmp_path / "flaky.pdf", [[BODY + " one."], [BODY + " two."], [BODY + " three."]])
