@@ -15,7 +15,7 @@ from typing import Any
 
 from ingest.model import RawDocument
 from ingest.quality import detect_language
-from ingest.titles import title_from_text
+from ingest.titles import title_from_headings, title_from_text
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +190,8 @@ def document_fields(raw: RawDocument, file_name: str, catalog_row: dict | None) 
     symbol = find_symbol(text, file_name)
     title = meta.get("title") if meaningful_pdf_title(meta.get("title"), file_name) else None
     if not title:
-        heading = next((line.text for line in raw.lines[:40] if line.heading_level > 0), None)
-        title = heading or title_from_text(text)
+        headings = [line.text for line in raw.lines[:60] if line.heading_level > 0]
+        title = title_from_headings(headings) or title_from_text(text)
     fields: dict[str, Any] = {
         "title": title,
         "short_title": None,

@@ -113,3 +113,21 @@ def title_from_text(text: str, max_lines: int = 5) -> str | None:
         title = _wrapped(lines, 0, max_lines)
     title = re.sub(r"\s+", " ", title).strip(" :;,*")
     return title[:MAX_TITLE_CHARS] or None
+
+
+_ORG = re.compile(r"^(?:United Nations(?: Conference on Trade and Development)?|UNITED NATIONS(?: CONFERENCE ON TRADE AND "
+                  r"DEVELOPMENT)?|UNCTAD|OECD|Organisation for Economic Co-operation and Development|World Bank|"
+                  r"European (?:Commission|Union|Parliament)|International Labour (?:Office|Organization))$", re.IGNORECASE)
+_SECTION = re.compile(r"^(?:(?:Executive )?summary|(?:table of )?contents|foreword|preface|introduction|abstract|"
+                      r"acknowledge?ments|annex.*|note|key messages|overview)$", re.IGNORECASE)
+
+
+def title_from_headings(headings: list[str]) -> str | None:
+    """The first heading that names the document: not an organisation's name, not a standard
+    section ("Executive summary", "Contents"), and at least three words long."""
+    for heading in headings:
+        h = heading.strip(" *#:")
+        if _ORG.match(h) or _SECTION.match(h) or _SKIP.match(h) or len(h.split()) < 3:
+            continue
+        return h[:MAX_TITLE_CHARS]
+    return None

@@ -178,3 +178,14 @@ def test_lexicon_share_counts_known_lower_case_words():
     against the lexicon, ignoring names, numbers and short words."""
     share, n = quality.lexicon_share("The cat sat on tbe mat in 1984 with Bob.", frozenset({"cat", "sat", "mat", "with"}))
     assert n == 5 and share == pytest.approx(4 / 5)
+
+
+def test_title_from_headings_skips_organisations_and_sections():
+    """This test ensures that an organisation's name, a standard section heading or a two-word
+    heading is not taken as the title of a text file."""
+    from ingest.titles import title_from_headings
+
+    headings = ["UNITED NATIONS", "United Nations Conference on Trade and Development", "Workshop 2",
+                "Executive summary", "Clusters of small firms in Asia", "Introduction"]
+    assert title_from_headings(headings) == "Clusters of small firms in Asia"
+    assert title_from_headings(["Contents", "Annex I"]) is None
