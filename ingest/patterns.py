@@ -76,6 +76,12 @@ def section_role(text: str) -> str:
     return ""
 
 
+def is_soft_top(text: str) -> bool:
+    """Section names that are top-level at the start of a document but a sub-section inside a
+    numbered chapter ("Conclusions" under "III. ...")."""
+    return bool(re.match(r"^(introduction|conclusions?|recommendations?|background|overview)$", _norm(text)))
+
+
 def ends_sentence(text: str) -> bool:
     """Whether text ends a sentence (or a lead-in ending in a colon)."""
     t = text.rstrip().rstrip("\"'”’)]*")
@@ -135,15 +141,39 @@ def _caps(text: str) -> bool:
     return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.85 * len(letters)
 
 
-def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None, after_heading: bool = False) -> bool:
+def line_width(lines: tuple[Line, ...] | list[Line]) -> int:
+    """The width of a full body line (90th percentile of line lengths, in characters)."""
+    lengths = sorted(len(ln.text) for ln in lines if not ln.kind)
+    return lengths[int(len(lengths) * 0.9)] if lengths else 90
+
+
+_CONNECTOR = re.compile(r"\b(the|of|and|to|on|for|in|with|by|at|a|an|from|into|under|its|their)$", re.IGNORECASE)
+
+
+def heading_runs_on(heading: str, nxt: Line | None, width: int) -> bool:
+    """Whether the next line continues a wrapped heading: a short line, no paragraph break,
+    after a heading that stops mid-phrase (or lower-case next, or ALL CAPS on both)."""
+    if nxt is None or nxt.blank_before or nxt.heading_level or nxt.kind or para_number(nxt.text) is not None:
+        return False
+    t = nxt.text.strip()
+    if len(t) >= 0.85 * width or ends_sentence(heading) or len(heading) + len(t) > 250:
+        return False
+    return t[:1].islower() or bool(_CONNECTOR.search(heading)) or (heading.isupper() and t.isupper())
+
+
+def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None, after_heading: bool = False,
+                           width: int = 90) -> bool:
     """A PDF line that reads as a section heading: "II. Background", "A. Mandate", "Chapter 2",
     or a short ALL-CAPS line, standing apart from the running text."""
     t = line.text.strip()
     words = t.split()
     if not words or len(words) > 18 or len(t) > 150 or _SYMBOL.match(t):
         return False
-    if t.endswith((",", ";")) or (t.endswith(".") and len(words) > 1 and not _caps(t)):
+    if t.endswith(";") or (t.endswith(".") and len(words) > 1 and not _caps(t)):
         return False
+    if t.endswith(",") and not (heading_pattern_level(t) and nxt is not None and nxt.text[:1].islower()
+                                and heading_runs_on(t, nxt, width)):
+        return False  # a comma ends a heading only when the heading goes on in the next line
     apart = line.blank_before or prev is None or prev.page != line.page or ends_sentence(prev.text) \
         or prev.heading_level > 0 or after_heading
     if not apart:
@@ -152,12 +182,12 @@ def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None, afte
         return False  # "26 February 2024", "4 For information ..." (a note), "12. Text" (a paragraph)
     runs_on = nxt is not None and not nxt.blank_before and nxt.page == line.page and not nxt.heading_level \
         and para_number(nxt.text) is None
-    if runs_on and len(t) >= 50 and len(nxt.text) >= 60 and not (_caps(t) and _caps(nxt.text)):  # type: ignore
+    if runs_on and len(t) >= 50 and len(nxt.text) >= 0.85 * width and not (_caps(t) and _caps(nxt.text)):  # type: ignore
         return False  # the first line of a wrapped paragraph ("1.2 Dr X, Director of ...")
     if section_role(t) and section_role(t) != "pagelabel":
         return True  # "Contents", "Summary", "Introduction", "Annex", "References" standing alone
     patterned = heading_pattern_level(t)
-    if patterned is not None and patterned <= 2 and words[-1][-1:] not in ".,;":
+    if patterned is not None and patterned <= 2 and words[-1][-1:] not in ".;":
         first_word = words[1] if len(words) > 1 else ""
         return first_word[:1].isupper() or first_word[:1].isdigit()
     if _caps(t) and len(words) <= 12 and not any(ch.isdigit() for ch in t[:3]):

@@ -18,9 +18,12 @@ from ingest.patterns import (
     box_title,
     ends_sentence,
     heading_pattern_level,
+    heading_runs_on,
     is_list_item,
     is_numbered_subheading,
+    is_soft_top,
     is_toc_line,
+    line_width,
     looks_like_citation,
     looks_like_pdf_heading,
     para_number,
@@ -161,8 +164,10 @@ class _Walker:
         if sub:  # a numbered sub-heading: below the current heading, or beside the last sub-heading
             level = self.stack[-1][0] + (self.stack[-1][2] != -1) if self.stack else 1
         patterned = level is not None
-        if level is None and (section_role(text) or (text.isupper() and len(text) > 3)):
-            level = 1
+        inside_numbered = self.pdf and any(entry[3] for entry in self.stack)
+        if level is None and (section_role(text) or (text.isupper() and len(text) > 3)) \
+                and not (inside_numbered and is_soft_top(text)):
+            level = 1  # "Conclusions" inside "III. ..." of a PDF stays below it
         if level is None:
             # an unnumbered heading: a sibling of the unnumbered headings above it at the same or a
             # deeper Markdown level, else one level below the heading it follows
@@ -262,6 +267,7 @@ def to_blocks(raw: RawDocument) -> list[Block]:
     candidates = _candidates(lines)
     positions = [c[0] for c in candidates]
     notes = pdf_footnote_lines(lines) if walker.pdf else set()
+    width = line_width(lines) if walker.pdf else 90
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -295,13 +301,10 @@ def to_blocks(raw: RawDocument) -> list[Block]:
 
         heading_level = line.heading_level
         after_heading = bool(walker.blocks) and walker.blocks[-1].kind == "heading" and walker.current is None
-        if not heading_level and walker.pdf and looks_like_pdf_heading(line, prev, nxt, after_heading):
+        if not heading_level and walker.pdf and looks_like_pdf_heading(line, prev, nxt, after_heading, width):
             heading_level = 9
-            # a heading wrapped over two lines
-            while nxt is not None and not nxt.blank_before and nxt.heading_level == 0 and not ends_sentence(text) \
-                    and para_number(nxt.text) is None and len(text) + len(nxt.text) < 160 \
-                    and (nxt.text[:1].islower() or (text.isupper() and nxt.text.isupper())):
-                text = f"{text} {nxt.text.strip()}"
+            while heading_runs_on(text, nxt, width):  # a heading wrapped over several lines
+                text = f"{text} {nxt.text.strip()}"  # type: ignore[union-attr]
                 i += 1
                 nxt = lines[i] if i < len(lines) else None
 

@@ -282,3 +282,29 @@ def test_paragraph_wrongly_marked_as_note_is_rescued():
         Line(text="3. The third paragraph.", blank_before=True),
     ), fmt="text")
     assert _paras(to_blocks(raw)) == ["1", "2", "3"]
+
+
+def test_pdf_wrapped_headings_and_conclusions_inside_a_chapter():
+    """This test ensures that a PDF heading wrapped over lines is joined, that "Conclusion"
+    under a numbered chapter stays below it, and that the first line of a wrapped numbered
+    paragraph like "1.2 Dr X, ..." is not taken for a heading."""
+    body = "x" * 80
+    raw = _pdf(
+        ("I. Climate change: United Nations system contribution to the", 1, {"blank_before": True}),
+        ("sessions of the Conference of the", 1),
+        ("Parties", 1),
+        ("1. The Committee discussed the matter at length.", 1, {"blank_before": True}),
+        ("Conclusion", 1, {"blank_before": True}),
+        ("2. The Committee agreed.", 1, {"blank_before": True}),
+        ("1.2 Dr Mhita, Director-General of the national agency, welcomed", 2, {"blank_before": True}),
+        ("the participants and opened the meeting of the working group " + body[:20], 2),
+        (body, 2),
+    )
+    blocks = to_blocks(raw)
+    headings = [b.text for b in blocks if b.kind == "heading"]
+    assert headings == [
+        "I. Climate change: United Nations system contribution to the sessions of the Conference of the Parties",
+        "Conclusion",
+    ]
+    para2 = next(b for b in blocks if b.para == "2")
+    assert para2.section == (headings[0], "Conclusion")
