@@ -92,20 +92,24 @@ class App:
         self.shot("timeout")
         raise AssertionError(f"timed out waiting for {what}; page text:\n{self.page_text()[:3000]}")
 
-    def click_text(self, text: str, within: str = "body") -> None:
-        xpath = f"//{within}//*[normalize-space(text())='{text}']" if within != "body" else \
-            f"//*[normalize-space(text())='{text}']"
-        self.driver.find_element("xpath", xpath).click()
+    def element(self, by: str, value: str, timeout: float = 120):
+        """The element once it is on the page (Streamlit renders in steps)."""
+        from selenium.common.exceptions import WebDriverException
 
-    def choose_mode(self, mode: str) -> None:
-        self.driver.find_element(
-            "xpath", f"//section[@data-testid='stSidebar']//label[.//p[normalize-space(text())='{mode}']]").click()
-        time.sleep(1.0)
+        end = time.monotonic() + timeout
+        while True:
+            try:
+                return self.driver.find_element(by, value)
+            except WebDriverException:
+                if time.monotonic() > end:
+                    self.shot("missing-element")
+                    raise
+                time.sleep(0.5)
 
     def ask(self, text: str) -> None:
         from selenium.webdriver.common.keys import Keys
 
-        box = self.driver.find_element("css selector", "textarea[data-testid='stChatInputTextArea']")
+        box = self.element("css selector", "textarea[data-testid='stChatInputTextArea']")
         box.click()
         box.send_keys(text)
         box.send_keys(Keys.ENTER)
@@ -182,16 +186,14 @@ def test_every_mode_and_upload_on_reference_corpus(tmp_path, artifacts):
             app.ask(query)
             app.wait_for(lambda t, e=expect: e in t, what=f"the {mode} result")
             app.shot(f"browser-{mode.lower()}")
-        app.driver.find_element(
-            "xpath", "//section[@data-testid='stSidebar']//label[.//p[normalize-space(text())='Library']]").click()
+        app.choose_mode("Library")
         app.wait_for(lambda t: "Add papers" in t, what="the library page")
-        app.driver.find_element("css selector", "input[type='file']").send_keys(str(pdf))
+        app.element("css selector", "input[type='file']").send_keys(str(pdf))
         app.wait_for(lambda t: "Ingest uploaded files" in t, what="the ingest button")
-        app.driver.find_element("xpath", "//button[.//p[normalize-space(text())='Ingest uploaded files']]").click()
+        app.element("xpath", "//button[.//p[normalize-space(text())='Ingest uploaded files']]").click()
         app.wait_for(lambda t: "1 added" in t, timeout=600, what="the upload to be ingested")
         app.shot("browser-upload")
-        app.driver.find_element(
-            "xpath", "//section[@data-testid='stSidebar']//label[.//p[normalize-space(text())='Chat']]").click()
+        app.choose_mode("Chat")
         app.wait_for(lambda t: "Mode" in t, what="the chat page")
         app.choose_mode("Ask")
         app.ask("How many individuals did ClearCheck contain in January 2025?")
