@@ -22,15 +22,12 @@ def _wordset(words: str) -> frozenset[str]:
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
               "\ufb05": "st", "\ufb06": "st"}
 _HYPHENS = {"\u2010": "-", "\u2011": "-", "\u2212": "-"}
-_DROP = dict.fromkeys(map(ord, "\u200b\u200e\u200f\u2060\ufeff\x00"), None)
 SOFT_HYPHEN = "\u00ad"
-
-
-def _nfkc_is_safe(ch: str) -> bool:
-    """Compatibility forms whose NFKC folding never changes meaning: full-width Latin, Arabic
-    presentation forms, Latin ligatures. Superscripts and fractions are left alone."""
-    o = ord(ch)
-    return 0xFB00 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFF or 0xFF01 <= o <= 0xFF5E
+_TABLE = str.maketrans({**_LIGATURES, **_HYPHENS, **dict.fromkeys("\u200b\u200e\u200f\u2060\ufeff" + SOFT_HYPHEN)})
+_SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+# Compatibility forms whose NFKC folding never changes meaning: Latin ligatures, Arabic
+# presentation forms, full-width Latin. Superscripts and fractions are left alone.
+_NFKC_SAFE = re.compile("[\ufb00-\ufdff\ufe70-\ufeff\uff01-\uff5e]")
 
 
 def normalise_text(text: str) -> str:
@@ -38,21 +35,10 @@ def normalise_text(text: str) -> str:
     zero-width and control characters dropped, interior soft hyphens removed (a trailing one,
     a hyphenation point, is kept for `dehyphenate`), runs of spaces collapsed."""
     trailing_soft = text.rstrip().endswith(SOFT_HYPHEN)
-    out = []
-    for ch in text.translate(_DROP):
-        if ch in _LIGATURES:
-            out.append(_LIGATURES[ch])
-        elif ch in _HYPHENS:
-            out.append(_HYPHENS[ch])
-        elif ch == SOFT_HYPHEN:
-            continue
-        elif ch.isspace() or unicodedata.category(ch) == "Cc":
-            out.append(" ")
-        elif _nfkc_is_safe(ch):
-            out.append(unicodedata.normalize("NFKC", ch))
-        else:
-            out.append(ch)
-    s = re.sub(r" {2,}", " ", "".join(out)).strip()
+    s = text.translate(_TABLE)
+    if not s.isascii():
+        s = _NFKC_SAFE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), s)
+    s = _SPACES.sub(" ", s).strip()
     return s + SOFT_HYPHEN if trailing_soft and s else s
 
 

@@ -87,7 +87,7 @@ def test_all_un_pdfs_read_with_expected_flags(capsys):
     folder = shared_path(*UN)
     with (folder.parent / "manifest.csv").open(encoding="utf-8", newline="") as fh:
         manifest = {row["file"]: int(row["pages"]) for row in csv.DictReader(fh)}
-    start, pages, flagged, results = time.perf_counter(), 0, {}, {}
+    start, cpu, pages, flagged, results = time.perf_counter(), time.process_time(), 0, {}, {}
     for path in sorted(folder.glob("*.pdf")):
         raw = read_pdf(path)
         results[path.name] = raw
@@ -95,9 +95,12 @@ def test_all_un_pdfs_read_with_expected_flags(capsys):
         pages += raw.pages
         if raw.meta["flags"]:
             flagged[path.name] = raw.meta["flags"]
-    elapsed = time.perf_counter() - start
+        numbers = [int(lab) for lab in dict.fromkeys(line.page_label for line in raw.lines) if lab and lab.isdigit()]
+        assert numbers == sorted(set(numbers)), f"{path.name}: printed page numbers out of order {numbers}"
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     with capsys.disabled():
-        print(f"\nUN PDFs: {len(results)} read, {len(flagged)} flagged {flagged}, {pages} pages, {elapsed:.0f} s")
+        print(f"\nUN PDFs: {len(results)} read, {len(flagged)} flagged {flagged}, {pages} pages, "
+              f"{elapsed:.0f} s wall, {cpu:.0f} s CPU")
     assert "scanned-ocr" in flagged.get("A_39_361.en.pdf", [])
     assert "doubled-text-repaired" in flagged.get("A_51_595.en.pdf", [])
     assert "stub" in flagged.get("A_78_891.en.pdf", [])
