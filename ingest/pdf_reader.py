@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from pypdf import PdfReader
 
@@ -21,6 +21,7 @@ from kb.errors import EmptyDocumentError, IngestError
 log = logging.getLogger(__name__)
 
 FIRST_TEXT_CHARS = 3000
+MAX_PYPDF_MESSAGES = 20
 MIN_TEXT_PER_PAGE = 5  # fewer letters and digits than this per page (and none at all): no text layer
 
 
@@ -59,6 +60,33 @@ def _decrypt(reader: PdfReader, name: str, password: str | None) -> None:
             raise IngestError(f'"{name}" is encrypted and the given password is wrong; '
                               "check the password or remove the encryption")
         raise IngestError(f'"{name}" is encrypted with a password; provide the password or remove the encryption')
+
+
+class _PypdfLog(logging.Handler):
+    """Collects what pypdf logs while one file is read (repairs of damaged files), instead of
+    letting it reach the console; the messages become one RawDocument warning."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.messages: list[str] = []
+        self._logger = logging.getLogger("pypdf")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        msg = _one_line(Exception(record.getMessage()))[:160]
+        if "fontTools" in msg:
+            return  # a missing optional dependency of pypdf, not a problem of the file
+        if msg not in self.messages and len(self.messages) < MAX_PYPDF_MESSAGES:
+            self.messages.append(msg)
+
+    def __enter__(self) -> Self:
+        self._propagate = self._logger.propagate
+        self._logger.addHandler(self)
+        self._logger.propagate = False
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._logger.removeHandler(self)
+        self._logger.propagate = self._propagate
 
 
 def _pdf_date(value: Any) -> str | None:
@@ -162,8 +190,14 @@ def read_pdf(path: Path, password: str | None = None) -> RawDocument:
     is skipped with a warning in `RawDocument.warnings`."""
     path = Path(path)
     name = path.name
-    reader = _open(path, password)
-    raw_pages, warnings = _extract_pages(reader, name)
+    with _PypdfLog() as pypdf_log:
+        reader = _open(path, password)
+        raw_pages, warnings = _extract_pages(reader, name)
+    if pypdf_log.messages:
+        first = pypdf_log.messages[0]
+        more = f" and {len(pypdf_log.messages) - 1} more" if len(pypdf_log.messages) > 1 else ""
+        warnings.insert(0, f'pypdf reported problems while reading "{name}" ({first}{more}); '
+                           "check the text of this file")
     n_chars = sum(ch.isalnum() for lines in raw_pages for t in lines for ch in t)
     if n_chars == 0 or n_chars < MIN_TEXT_PER_PAGE * len(raw_pages) - MIN_TEXT_PER_PAGE:
         raise EmptyDocumentError(f'no text could be extracted from "{name}" (scanned image without a text layer?); '

@@ -191,3 +191,16 @@ def test_missing_document_stub_is_flagged(tmp_path):
                                              "Write to the archive help desk."]])
     meta = read_pdf(path).meta
     assert "stub" in meta["flags"] and meta["stub_reason"]
+
+
+def test_repairs_by_pypdf_become_one_warning(tmp_path, caplog):
+    """This test ensures that what pypdf logs while repairing a damaged file (here a wrong
+    startxref offset) becomes one RawDocument warning naming the file, not console noise."""
+    path = make_pdf(tmp_path / "damaged.pdf", [[BODY + "."]])
+    data = path.read_bytes()
+    head, _, _ = data.rpartition(b"startxref\n")
+    path.write_bytes(head + b"startxref\n12\n%%EOF\n")
+    raw = read_pdf(path)
+    assert BODY in raw.lines[0].text
+    assert len(raw.warnings) == 1 and '"damaged.pdf"' in raw.warnings[0] and "pypdf" in raw.warnings[0]
+    assert "pypdf" not in caplog.text
