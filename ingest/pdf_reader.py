@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 from pypdf import PdfReader
 
@@ -138,12 +138,18 @@ def _extract_pages(reader: PdfReader, name: str) -> tuple[list[list[str]], list[
     return pages, warnings
 
 
-def _lines(pages: list[list[str]], raw_pages: list[list[str]], labels: list[str | None]) -> list[Line]:
-    """Body and footnote Lines in page order, running lines dropped, words rejoined."""
-    running = clean.running_line_indices(pages)
-    body: list[tuple[int, str, bool, bool]] = []  # page, text, blank_before, indented
-    notes: list[tuple[int, str, bool, bool]] = []
-    for p, (lines, raw, drop) in enumerate(zip(pages, raw_pages, running), start=1):
+class _Piece(NamedTuple):
+    page: int
+    text: str
+    blank: bool  # an empty line precedes it on its page
+    indented: bool  # the extracted line starts with white space
+
+
+def _pieces(pages: list[list[str]], raw_pages: list[list[str]]) -> tuple[list[_Piece], list[_Piece]]:
+    """Body and footnote lines of every page, running headers and footers dropped."""
+    body: list[_Piece] = []
+    notes: list[_Piece] = []
+    for p, (lines, raw, drop) in enumerate(zip(pages, raw_pages, clean.running_line_indices(pages)), start=1):
         kept = [(t, r) for i, (t, r) in enumerate(zip(lines, raw)) if i not in drop]
         texts, raws = [t for t, _ in kept], [r for _, r in kept]
         b, f = clean.split_footnotes(texts)
@@ -151,23 +157,30 @@ def _lines(pages: list[list[str]], raw_pages: list[list[str]], labels: list[str 
             blank, first = False, True
             for t, r in zip(part, part_raw):
                 if not t:
-                    blank = not first
+                    blank = not first  # blank lines at the top of a page are not paragraph breaks
                     continue
-                target.append((p, t, blank, r[:1].isspace()))
+                target.append(_Piece(p, t, blank, r[:1].isspace()))
                 blank, first = False, False
+    return body, notes
+
+
+def _lines(pages: list[list[str]], raw_pages: list[list[str]], labels: list[str | None]) -> list[Line]:
+    """Body and footnote Lines in page order (a page's notes after its body), words rejoined,
+    paragraph breaks marked."""
+    body, notes = _pieces(pages, raw_pages)
     vocab = clean.hyphen_vocabulary(t for lines in pages for t in lines)
+    width = clean.typical_line_width([piece.text for piece in body])
     out: list[Line] = []
-    width = clean.typical_line_width([t for _, t, _, _ in body])
     for kind, seq in (("", body), ("footnote", notes)):
-        texts = clean.dehyphenate([t for _, t, _, _ in seq], vocab)
+        texts = clean.dehyphenate([piece.text for piece in seq], vocab)
         prev: str | None = None
-        for (page, _, blank, indented), text in zip(seq, texts):
-            text = text.strip()
-            if not text or text == clean.SOFT_HYPHEN:
+        for piece, text in zip(seq, texts):
+            text = text.strip().rstrip(clean.SOFT_HYPHEN)
+            if not text:
                 continue
-            start = clean.is_paragraph_start(text, prev, blank, indented, width)
-            out.append(Line(text=text.rstrip(clean.SOFT_HYPHEN), page=page, page_label=labels[page - 1],
-                            blank_before=start, kind=kind))
+            start = clean.is_paragraph_start(text, prev, piece.blank, piece.indented, width)
+            out.append(Line(text=text, page=piece.page, page_label=labels[piece.page - 1], blank_before=start,
+                            kind=kind))
             prev = text
     out.sort(key=lambda line: (line.page, line.kind == "footnote"))  # stable: keeps order within a page
     return out
