@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from ingest.model import Line, RawDocument
+from ingest.patterns import section_role
 from kb.errors import EmptyDocumentError, IngestError
 
 ENCODINGS = ("utf-8", "utf-8-sig", "cp1252", "latin-1")
@@ -147,6 +148,14 @@ def _bold_heading(run: list[str]) -> str | None:
     return text or None
 
 
+def _named_section(run: list[str]) -> str | None:
+    """A one-line paragraph that is just a section name ("Executive Summary", "References:")."""
+    if len(run) != 1 or len(run[0]) > 60 or _HEADING.match(run[0]):
+        return None
+    text = clean_inline(run[0])
+    return text if section_role(text) not in {"", "pagelabel"} else None
+
+
 def parse_markdown(text: str) -> list[Line]:
     """Clean `Line`s from Markdown-like text (pure function; see module docstring)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n\n")
@@ -172,7 +181,7 @@ def parse_markdown(text: str) -> list[Line]:
         if len(run) == 1 and _RULE.match(run[0]):
             in_notes = True
             continue
-        heading = _bold_heading(run)
+        heading = _bold_heading(run) or _named_section(run)
         if heading:
             in_notes = False
             add(heading, heading_level=6)

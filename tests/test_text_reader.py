@@ -144,3 +144,15 @@ def test_code_fences_and_comments():
         ("| not | a table |", 0, ""),
         ("Text.", 0, ""),
     ]
+
+
+def test_a_lone_section_name_is_a_heading():
+    """This test ensures that a one-line paragraph that is just a section name ("Executive
+    Summary", "References:") reads as a heading, while other short lines stay text."""
+    lines = parse_markdown("Executive Summary\n\nSome text.\n\nSelected References:\n\nShort line\n")
+    assert [(ln.text, ln.heading_level > 0) for ln in lines] == [
+        ("Executive Summary", True),
+        ("Some text.", False),
+        ("Selected References:", True),
+        ("Short line", False),
+    ]
