@@ -23,15 +23,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.answer import RETRIEVE, ask  # noqa: E402
-from kb.compare import compare  # noqa: E402
-from kb.config import Settings  # noqa: E402
-from kb.crosscheck import check_claim  # noqa: E402
-from kb.evaluate import hits_quote  # noqa: E402
-from kb.evidence import DEFAULT_THRESHOLD, assess, term_weights  # noqa: E402
-from kb.quotes import find_quotes  # noqa: E402
-from kb.search import KnowledgeBase  # noqa: E402
-from kb.sentences import content_words, strip_framing  # noqa: E402
+from kb.answer import RETRIEVE, ask
+from kb.compare import compare
+from kb.config import Settings
+from kb.crosscheck import check_claim
+from kb.evaluate import hits_quote
+from kb.evidence import DEFAULT_THRESHOLD, assess, term_weights
+from kb.quotes import find_quotes
+from kb.search import KnowledgeBase
+from kb.sentences import content_words, strip_framing
 
 GOLD_VERDICT = {"supported": "supports", "contradicted": "contradicts"}
 
@@ -72,9 +72,9 @@ def eval_ask(kbase: KnowledgeBase, questions: list[dict], features: bool) -> lis
             ev = assess(topic, hits, term_weights(kbase, content_words(topic)))
             rows_f.append(f"| {q['id']} | {q['type']} | {ev.dense:.3f} | {ev.coverage:.3f} | {ev.agreement:.2f} | "
                           f"{ev.score:.3f} | {', '.join(ev.missing[:4])} |")
-    out += ["", f"unanswerable flagged: {unans_flagged}/{unans} (need >= 3/4); answerable wrongly flagged: "
+    out += ["", (f"unanswerable flagged: {unans_flagged}/{unans} (need >= 3/4); answerable wrongly flagged: "
                 f"{ans_flagged}/{ans} = {ans_flagged / max(ans, 1):.1%} (need <= 5%); citations cover the gold quote: "
-                f"{covered}/{ans} = {covered / max(ans, 1):.1%} (need >= 85%); threshold {DEFAULT_THRESHOLD}"]
+                f"{covered}/{ans} = {covered / max(ans, 1):.1%} (need >= 85%); threshold {DEFAULT_THRESHOLD}")]
     if features:
         out += ["", "| id | type | dense | coverage | agreement | score | missing words |", "|---|---|---|---|---|---|---|",
                 *rows_f]
@@ -98,8 +98,8 @@ def eval_quote(kbase: KnowledgeBase, questions: list[dict]) -> list[str]:
         missing += miss
         hit_q += hit
         out.append(f"| {q['id']} | {len(quotes)} | {nv} | {miss} | {'yes' if hit else 'no'} |")
-    out += ["", f"{total} quotes over {n} questions: {bad} not verbatim (need 0), {missing} references missing a "
-                f"paragraph or page the passage has; questions with a quote from the gold passage: {hit_q}/{n}"]
+    out += ["", (f"{total} quotes over {n} questions: {bad} not verbatim (need 0), {missing} references missing a "
+                f"paragraph or page the passage has; questions with a quote from the gold passage: {hit_q}/{n}")]
     return out
 
 

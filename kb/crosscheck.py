@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from kb.cite import short_reference
 from kb.evidence import ScoredSentence, score_sentences, term_weights
 from kb.sentences import content_words, numbers, stems, strip_framing, words
 from kb.types import Document, DocumentVerdict, Filters, Hit, Verdict
@@ -23,13 +24,17 @@ if TYPE_CHECKING:
 SUPPORTS, CONTRADICTS, NOT_ADDRESSED, UNCLEAR = "supports", "contradicts", "not addressed", "unclear"
 
 # Sentence strength (cosine + 0.5 keyword overlap) bands; calibrated on the dev claims.
-ADDRESSED = 0.55  # below: the document does not address the claim
-DECISIVE = 0.80  # at or above: strong enough to support or contradict
+ADDRESSED = 0.50  # below: the document does not address the claim
+MARGIN = 0.15  # a document this far below the best document's match does not address the claim
+DECISIVE = 0.70  # at or above: strong enough to support or contradict
+LEAD = 0.10  # when documents disagree, the best one decides only with this lead over the other side
 RETRIEVE = 30
 DECIDING = 3  # sentences per document weighed for cues
 
 _NEGATORS = {"not", "no", "never", "nor", "neither", "cannot", "none", "nothing", "without", "hardly",
-             "rarely", "seldom", "unlikely", "little", "fail", "fails", "failed", "lack", "lacks", "instead"}
+             "rarely", "seldom", "unlikely", "little", "fail", "fails", "failed", "lack", "lacks", "instead",
+             "discard", "discards", "discarded", "neglect", "neglects", "neglected", "abandon", "abandoned",
+             "ignore", "ignores", "ignored", "insufficient", "inadequate", "unable", "avoid", "avoided"}
 _CONTRAST = re.compile(r"\b(rather than|instead of|instead|as opposed to|contrary to|not only|by no means|"
                        r"far from|no longer|less likely|does not|do not|did not|is not|are not|was not|"
                        r"were not|should not|cannot|can not|neither|unlike)\b", re.IGNORECASE)
@@ -88,33 +93,37 @@ def cues(claim: str, sentence: str) -> list[str]:
     return found
 
 
-def judge(claim: str, sentences: Sequence[ScoredSentence], addressed: float = ADDRESSED,
-          decisive: float = DECISIVE) -> tuple[str, list[ScoredSentence], str]:
-    """One document's verdict from its best sentences (pure): (verdict, deciding sentences, reason)."""
-    if not sentences or sentences[0].score < addressed:
+def judge(claim: str, sentences: Sequence[ScoredSentence], best_overall: float | None = None,
+          addressed: float = ADDRESSED, decisive: float = DECISIVE) -> tuple[str, list[ScoredSentence], str]:
+    """One document's verdict from its best sentences (pure): (verdict, deciding sentences, reason).
+    Any contradiction cue among the deciding sentences makes a strong match a contradiction."""
+    best_overall = best_overall if best_overall is not None else (sentences[0].score if sentences else 0.0)
+    if not sentences or sentences[0].score < addressed or sentences[0].score < best_overall - MARGIN:
         return NOT_ADDRESSED, [], "no passage close to the claim"
     best = sentences[0].score
-    top = [s for s in sentences[:DECIDING] if s.score >= 0.9 * best]
-    flagged = [(s, cues(claim, s.text)) for s in top]
-    with_cues = [(s, c) for s, c in flagged if c]
+    top = [s for s in sentences[:DECIDING] if s.score >= best - 0.1]
+    with_cues = [(s, c) for s, c in ((s, cues(claim, s.text)) for s in top) if c]
     if best < decisive:
         return UNCLEAR, top[:2], "related passages, but too weak a match to decide"
     if not with_cues:
         return SUPPORTS, top[:2], "close match with no contradiction cue"
-    if len(with_cues) == len(flagged) or with_cues[0][0] is top[0]:
-        s, c = with_cues[0]
-        return CONTRADICTS, [s] + [x for x, _ in with_cues[1:2]], "; ".join(c)
-    return UNCLEAR, top[:2], "close matches disagree (some with contradiction cues)"
+    s, c = with_cues[0]
+    return CONTRADICTS, [s] + [x for x, _ in with_cues[1:2]], "; ".join(c)
 
 
-def overall(verdicts: Sequence[str]) -> str:
-    """The overall verdict from per-document verdicts (pure)."""
-    decisive = {v for v in verdicts if v in (SUPPORTS, CONTRADICTS)}
-    if len(decisive) == 1:
-        return decisive.pop()
-    if decisive or UNCLEAR in verdicts:
-        return UNCLEAR
-    return NOT_ADDRESSED
+def overall(verdicts: Sequence[str], scores: Sequence[float] | None = None) -> str:
+    """The overall verdict from per-document verdicts and their match scores (pure): the decisive
+    side when only one side is present, or when the best document leads the other side clearly."""
+    scores = scores if scores is not None else [0.0] * len(verdicts)
+    decisive = sorted(((s, v) for v, s in zip(verdicts, scores) if v in (SUPPORTS, CONTRADICTS)), reverse=True)
+    sides = {v for _, v in decisive}
+    if len(sides) == 1:
+        return sides.pop()
+    if sides:
+        lead, side = decisive[0]
+        other = max(s for s, v in decisive if v != side)
+        return side if lead - other >= LEAD else UNCLEAR
+    return UNCLEAR if UNCLEAR in verdicts else NOT_ADDRESSED
 
 
 def claim_text(claim: str) -> str:
@@ -134,15 +143,18 @@ def check_claim(kbase: KnowledgeBase, claim: str, filters: Filters | None = None
         per_doc.setdefault(hits[s.hit_index].document.doc_id, []).append(s)
     docs: list[Document] = kbase.store.filter_documents(filters) if filters else kbase.documents()
     rows = []
+    best_overall = scored[0].score if scored else 0.0
     for doc in docs:
         sentences = per_doc.get(doc.doc_id, [])
-        verdict, deciding, reason = judge(text, sentences)
+        verdict, deciding, reason = judge(text, sentences, best_overall)
         evidence = _passages(deciding, hits)
         rows.append(DocumentVerdict(document=doc, verdict=verdict, evidence=evidence, reason=reason,
-                                    score=sentences[0].score if sentences else 0.0))
+                                    score=sentences[0].score if sentences else 0.0,
+                                    references=tuple(short_reference(doc, p) for p in evidence)))
     order = {SUPPORTS: 0, CONTRADICTS: 0, UNCLEAR: 1, NOT_ADDRESSED: 2}
     rows.sort(key=lambda r: (order[r.verdict], -r.score, r.document.file))
-    return Verdict(claim=claim, verdict=overall([r.verdict for r in rows]), documents=tuple(rows))
+    return Verdict(claim=claim, verdict=overall([r.verdict for r in rows], [r.score for r in rows]),
+                   documents=tuple(rows))
 
 
 def _passages(sentences: Sequence[ScoredSentence], hits: Sequence[Hit]) -> tuple:
@@ -158,8 +170,6 @@ def _passages(sentences: Sequence[ScoredSentence], hits: Sequence[Hit]) -> tuple
 def format_verdict(verdict: Verdict, width: int = 100, show_unaddressed: bool = False) -> str:
     """The verdicts for the terminal: overall first, then each document with its deciding passages."""
     import textwrap
-
-    from kb.cite import short_reference
 
     lines = [f"Overall: {verdict.verdict}", ""]
     for row in verdict.documents:

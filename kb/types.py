@@ -213,7 +213,7 @@ class Quote:
         p = self.passage
         return {"quote": self.quote, "passage_id": p.passage_id, "doc_file": self.document.file, "para": p.para,
                 "page": p.page_start, "page_label": p.page_label, "reference": self.reference,
-                "short_reference": self.short_reference, "score": round(self.score, 4)}
+                "short_reference": self.short_reference, "score": round(self.score, 4), "text": p.text}
 
 
 @dataclass(frozen=True)
@@ -225,11 +225,16 @@ class DocumentVerdict:
     evidence: tuple[Passage, ...] = ()
     reason: str = ""
     score: float = 0.0
+    references: tuple[str, ...] = ()  # one short reference per evidence passage
 
     def to_dict(self) -> dict[str, Any]:
+        evidence = []
+        for i, p in enumerate(self.evidence):
+            d = _passage_ref(p)
+            d["reference"] = self.references[i] if i < len(self.references) else ""
+            evidence.append(d)
         return {"doc_file": self.document.file, "title": self.document.title, "verdict": self.verdict,
-                "reason": self.reason, "score": round(self.score, 4),
-                "evidence": [_passage_ref(p) for p in self.evidence]}
+                "reason": self.reason, "score": round(self.score, 4), "evidence": evidence}
 
 
 @dataclass(frozen=True)

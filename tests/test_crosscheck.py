@@ -35,6 +35,12 @@ def test_overall_verdict(verdicts, expected):
     assert overall(verdicts) == expected
 
 
+def test_overall_verdict_follows_a_clearly_leading_document():
+    """This test ensures that when documents disagree, a document matching the claim much better decides."""
+    assert overall([CONTRADICTS, SUPPORTS], [0.95, 0.70]) == CONTRADICTS
+    assert overall([CONTRADICTS, SUPPORTS], [0.75, 0.70]) == UNCLEAR
+
+
 def test_claim_text_removes_question_framing():
     """This test ensures that a claim asked as a question becomes a statement."""
     assert claim_text("Is it true that meters save water?") == "meters save water"
