@@ -121,7 +121,8 @@ def dehyphenate(lines: Sequence[str], vocab: set[str] | None = None) -> list[str
 
 EDGE_DEPTH = 5  # lines from the top and the bottom of a page that may be running lines
 MAX_RUNNING_CHARS = 100  # longer lines are body text even when they recur
-_JOB = r"(?:GE\.)?\d{2}-\d{5}(?:\s*\([A-Z]\))?"
+JOB_NUMBER = r"(?:GE\.)?\d{2}-\d{5}[A-Z]?\*?(?:\s*\([A-Z]\))?"  # UN print-shop job number
+_JOB = JOB_NUMBER
 _SYMBOL = r"[A-Z][A-Za-z]{0,9}(?:\.\d+)?(?:/[A-Za-z0-9][A-Za-z0-9.\-]*){1,7}(?:\s*\(\d{4}\))?"
 _PAGE_NO = r"(?:[-–—]\s*\d{1,4}\s*[-–—]|(?:page|p\.)\s*\d{1,4}(?:\s*of\s*\d{1,4})?|\d{1,4}\s*/\s*\d{1,4}|\d{1,4}|[ivxlc]{1,7})"
 _EXPLICIT_RUNNING = [
@@ -153,6 +154,15 @@ def is_explicit_running_line(line: str) -> bool:
     return bool(_JOB_RE.search(s)) and not _JOB_LINE_PARTS.sub("", s).strip(" ,;")
 
 
+_JOB_ONLY = re.compile(rf"^(?:{_JOB}(?:\s+\d{{6}})*(?:\s+\*\d{{5,}}\*)?|\*\d{{5,}}\*)$")
+
+
+def is_job_number_line(line: str) -> bool:
+    """A UN job number or its barcode alone on a line ("25-00749 (E) 220125", "*2500749*"): print
+    shop marks that are never body text, wherever they stand on the page."""
+    return _JOB_ONLY.match(line.strip()) is not None
+
+
 def _edge_indices(lines: Sequence[str], depth: int = EDGE_DEPTH) -> tuple[list[int], list[int]]:
     nonblank = [i for i, line in enumerate(lines) if line.strip()]
     return nonblank[:depth], nonblank[::-1][:depth]
@@ -171,11 +181,12 @@ def recurring_signatures(pages: Sequence[Sequence[str]], min_share: float = 0.25
 def running_line_indices(pages: Sequence[Sequence[str]]) -> list[set[int]]:
     """Per page, the indices of running header/footer lines among the EDGE_DEPTH lines at the top
     and at the bottom: lines that recur across pages (by signature), and contiguous runs from
-    the edge of lines that match an explicit form (page number, job number, symbol)."""
+    the edge of lines that match an explicit form (page number, job number, symbol); job
+    number and barcode lines anywhere."""
     recurring = recurring_signatures(pages) if len(pages) > 1 else set()
     result: list[set[int]] = []
     for lines in pages:
-        drop: set[int] = set()
+        drop = {i for i, line in enumerate(lines) if is_job_number_line(line)}
         for run in _edge_indices(lines):
             contiguous = True
             for i in run:

@@ -10,7 +10,9 @@ import itertools
 import re
 from collections.abc import Sequence
 
-_JOB = r"(?:GE\.)?\d{2}-\d{5}(?:\s*\([A-Z]\))?"
+from ingest.clean import JOB_NUMBER
+
+_JOB = JOB_NUMBER
 # (pattern, strong): strong forms are trusted alone; a lone number needs neighbours that agree.
 _FORMS: list[tuple[re.Pattern[str], bool]] = [
     (re.compile(r"^page\s+(\d{1,4})(?:\s+of\s+\d{1,4})?$", re.IGNORECASE), True),

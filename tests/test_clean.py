@@ -89,6 +89,21 @@ def test_explicit_forms_are_removed_only_from_the_edge_inwards():
     assert clean.running_line_indices(pages) == [{0}, {2}, {0}]
 
 
+@pytest.mark.parametrize("line,expected", [("25-00749 (E) 220125", True), ("*2500749*", True), ("GE.25-01234", True),
+                                           ("25-00749 (E) 220125 *2500749*", True), ("25-00749 3", False),
+                                           ("See 25-00749 for details", False)])
+def test_job_number_lines(line, expected):
+    """This test ensures that print-shop job numbers and barcodes are recognised alone on a line."""
+    assert clean.is_job_number_line(line) is expected
+
+
+def test_job_number_lines_are_dropped_anywhere_on_a_page():
+    """This test ensures that a job number in the middle of a first page is removed."""
+    pages = [["Title", "Distribution: general", "Subtitle", "Date line", "Language line", "More front matter",
+              "25-00749 (E) 220125", "*2500749*", "The body begins here."]]
+    assert clean.running_line_indices(pages) == [{6, 7}]
+
+
 def test_split_footnotes_after_a_separator():
     """This test ensures that the lines under a '______' separator are footnotes, continuation
     lines included."""
