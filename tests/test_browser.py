@@ -92,6 +92,12 @@ class App:
         self.shot("timeout")
         raise AssertionError(f"timed out waiting for {what}; page text:\n{self.page_text()[:3000]}")
 
+    def choose_mode(self, mode: str) -> None:
+        """Click a sidebar radio option (a mode, or the Chat/Library page)."""
+        self.element(
+            "xpath", f"//section[@data-testid='stSidebar']//label[.//p[normalize-space(text())='{mode}']]").click()
+        time.sleep(1.0)
+
     def element(self, by: str, value: str, timeout: float = 120):
         """The element once it is on the page (Streamlit renders in steps)."""
         from selenium.common.exceptions import WebDriverException
