@@ -136,7 +136,12 @@ _ABOUT = r"[\s,:;-]*(?:on|about|showing|that shows|saying|arguing that|explainin
 _FRAMES = (
     r"^(?:i\s+)?(?:need|want|would like|am looking for|looking for)\s+(?:a|an|some)\s+[\w\s'-]*?" + _ASK + _FOR + _ABOUT,
     r"^(?:please\s+)?(?:give|find|show)\s+me\s+(?:a|an|some)\s+[\w\s'-]*?" + _ASK + _FOR + _ABOUT,
-    r"^(?:for\s+an?\s+[\w\s-]*?(?:slide|presentation|session|workshop|talk|lecture)[\w\s-]*?,\s*)",
+    r"^for\s+(?:an?|my|our)\s+[\w\s-]{3,80}?,\s*(?=(?:i|please|give|find|show|quote|what|how|why)\b)",
+    r"^(?:please\s+)?(?:check|verify|confirm)(?:\s+(?:this|that|whether|if))?\s*[:,-]\s*",
+    r"^(?:please\s+)?(?:check|verify|confirm)\s+(?:whether|if|that)\s+",
+    (r"^(?:please\s+)?(?:give|find|show)\s+me\s+[\w\s'’-]*?(?:exact\s+)?(?:wording|words|language)\s+"
+    r"(?:on|about|of|for)\s+"),
+    r"^(?:please\s+)?quote\s+",
     r"^(?:is\s+it\s+(?:true|correct|right|the case)|is\s+this\s+(?:true|correct))\s*(?:that\s+)?",
     (r"^(?:do(?:es)?|did)\s+(?:the|this|that)\s+(?:paper|report|note|chapter|briefing|document|study|authors?)"
      r"\s+(?:really\s+)?(?:claim|say|state|argue|recommend|suggest|find|show|identify|hold)s?\s+(?:that\s+)?"),
@@ -201,9 +206,24 @@ def wants_quantity(question: str) -> bool:
     return bool(_QUANTITY_QUESTION.search(question))
 
 
+_ID_BEFORE = re.compile(r"(?:resolutions?|decisions?|paras?|paragraphs?|annex(?:es)?|articles?|nos?|pages?|pp?|"
+                        r"chapters?|sections?|rules?|items?|sessions?|footnotes?|figures?|tables?|boxes|box|/)"
+                        r"\.?\s*$", re.IGNORECASE)
+
+
 def has_quantity(text: str) -> bool:
-    """Whether the text states an amount: a number that is not a year, a number word, a per cent."""
-    return bool(_QUANTITY.search(text))
+    """Whether the text states an amount: a number word, a per cent, or a number that is not a
+    year, not a paragraph number opening the text, and not an identifier (resolution 2696, para. 12)."""
+    for m in _QUANTITY.finditer(text):
+        token = m.group(0)
+        if not token[:1].isdigit():
+            return True
+        if _ID_BEFORE.search(text[max(0, m.start() - 14):m.start()]):
+            continue
+        if not text[:m.start()].strip() and text[m.end():m.end() + 1] in (".", ")"):
+            continue  # "67. ..." or "3) ..." opening an enumerated paragraph
+        return True
+    return False
 
 
 def names(question: str) -> list[str]:

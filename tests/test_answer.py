@@ -6,8 +6,8 @@ import pytest
 from answers_store import water_kb  # noqa: F401  (fixture)
 
 from kb.answer import NOT_ANSWERED, ask, compose, select_sentences
-from kb.evidence import ScoredSentence
-from kb.sentences import Span, content_words, split_sentences, stem, strip_framing
+from kb.evidence import ScoredSentence, gaps
+from kb.sentences import Span, content_words, has_quantity, split_sentences, stem, strip_framing
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -46,6 +46,10 @@ def test_stem_matches_inflections():
     ("Is it true that the report favours meters?", "the report favours meters?"),
     ("Does the report claim that meters save water?", "meters save water?"),
     ("What is a tariff?", "What is a tariff?"),
+    ("For a board meeting, give me the agency's exact wording on meter rollout.", "meter rollout."),
+    ("Quote the agency's rule on tariffs.", "the agency's rule on tariffs."),
+    ("Check this: the city cut leaks by half.", "the city cut leaks by half."),
+    ("For what purpose are meters installed?", "For what purpose are meters installed?"),
 ])
 def test_strip_framing_keeps_the_topic(question, topic):
     """This test ensures that request phrasing is removed and plain questions are left alone."""
@@ -113,3 +117,26 @@ def test_compose_numbers_sources_by_first_use(water_kb):  # noqa: F811
                            _s(2, 20, "Again third.", 0.8)], hits)
     assert text == "Third passage. [1] First passage. [2] Again third. [1]"
     assert [c.passage.passage_id for c in cites] == [hits[2].passage.passage_id, hits[0].passage.passage_id]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("By 2001 more than 3,000 firms had joined.", True),
+    ("The wait is 0.7 years on average.", True),
+    ("Nearly half of the towns agreed.", True),
+    ("Recalls its resolution 2696 (2023) on the matter.", False),
+    ("67. The board considered the matter.", False),
+    ("See para. 12 and annex 3 of the report.", False),
+])
+def test_has_quantity_ignores_years_and_identifiers(text, expected):
+    """This test ensures that amounts count as quantities but years, resolution and paragraph numbers do not."""
+    assert has_quantity(text) is expected
+
+
+def test_gaps_flag_missing_amounts_and_unknown_names():
+    """This test ensures that a how-many question without an amount in the best sentences, or a question
+    naming something the documents never mention, is reported as a gap."""
+    no_amount = [_s(0, 0, "Meters were installed in many towns of the region.", 1.0)]
+    assert gaps("How many meters were installed?", no_amount)
+    assert not gaps("How many meters were installed?", [_s(0, 0, "About 4,000 meters were installed.", 1.0)])
+    assert not gaps("Why were meters installed?", no_amount)
+    assert gaps("Why were meters installed in Atlantis?", no_amount, unknown=("Atlantis",))
