@@ -74,7 +74,9 @@ def check_consistent(kb: Path) -> int:
         assert store.index.size == n_pass, "the vector index matches the database"
         if n_pass:
             assert store.keyword_search('"tariff"', 5), "keyword search works"
-            ids, _ = store.index.search(HashEmbedder(64).encode(["tariff export cluster"])[0], 5)
+            dim = int(store.manifest["dim"])
+            query = HashEmbedder(dim).encode(["tariff export cluster"])[0]
+            ids, _ = store.index.search(query, 5)
             assert len(ids) > 0, "vector search works"
         return n_docs
 
