@@ -19,7 +19,8 @@ def continues_sequence(n: int, last: int | None, after_heading: bool, upcoming: 
 
     `last` is the last accepted paragraph number (None before the first), `after_heading` whether
     a heading came since, `upcoming` the numbers of the numbered lines that follow (nearest first).
-    A restart at 1 needs a heading before it and must not be followed by the old run (last + 1).
+    A restart at 1 needs a heading before it (or, without one, a run 1, 2, 3) and must not be
+    followed by the old run (last + 1).
     """
     nxt = upcoming[0] if upcoming else None
     if last is None:
@@ -29,6 +30,8 @@ def continues_sequence(n: int, last: int | None, after_heading: bool, upcoming: 
         return n == last + 1 or (last + 1) not in upcoming[:3]
     if n == 1 and after_heading:
         return nxt is None or (nxt in (2, 3) and nxt != last + 1)
+    if n == 1:  # a new report whose heading was not recognised: only on a clear run 1, 2, 3
+        return list(upcoming[:2]) == [2, 3] and last + 1 not in upcoming[:3]
     return is_resync(n, last, upcoming)
 
 

@@ -233,6 +233,8 @@ def test_is_toc_line(text, in_contents, toc):
         (13, 10, False, [14], True),  # paragraphs 11 and 12 lost
         (12, 10, False, [11, 13], False),  # 11 still comes: 12 is a note or list item
         (1, 10, False, [11], False),  # a note after paragraph 10
+        (1, 10, False, [2, 3], True),  # a second report whose heading was missed
+        (1, 10, False, [2, 11], False),  # two notes, then the run goes on
         (1, 6, True, [7, 8], False),  # "1. Official debt" under a heading, the run goes on with 7
         (1, 6, True, [2, 3], True),  # an annex restarts the numbering
         (1, 6, True, [], True),  # a one-paragraph annex
