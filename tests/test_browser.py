@@ -84,7 +84,7 @@ class App:
         while time.monotonic() < end:
             try:
                 if predicate(self.page_text()):
-                    time.sleep(0.5)  # let the rerun settle before reading or shooting
+                    self._settle(end)
                     return
             except WebDriverException:  # the DOM changes under us while Streamlit reruns
                 time.sleep(0.2)
@@ -92,11 +92,19 @@ class App:
         self.shot("timeout")
         raise AssertionError(f"timed out waiting for {what}; page text:\n{self.page_text()[:3000]}")
 
+    def _settle(self, end: float) -> None:
+        """Wait until Streamlit's 'Running…' status is gone, so reads and screenshots see a
+        finished page."""
+        while time.monotonic() < end and self.driver.find_elements("css selector", "[data-testid='stStatusWidget']"):
+            time.sleep(0.3)
+        time.sleep(0.5)
+
     def choose_mode(self, mode: str) -> None:
         """Click a sidebar radio option (a mode, or the Chat/Library page)."""
         self.element(
             "xpath", f"//section[@data-testid='stSidebar']//label[.//p[normalize-space(text())='{mode}']]").click()
         time.sleep(1.0)
+        self._settle(time.monotonic() + 120)  # the rerun re-renders the chat input; typing waits for it
 
     def element(self, by: str, value: str, timeout: float = 120):
         """The element once it is on the page (Streamlit renders in steps)."""
