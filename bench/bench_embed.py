@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -115,7 +116,8 @@ def main() -> None:
     cos = (pvecs["torch"] * pvecs["onnx-int8"]).sum(axis=1)
     overlap = top10_overlap(pvecs["torch"], qvecs["torch"], pvecs["onnx-int8"], qvecs["onnx-int8"])
     base = "torch"
-    print(f"# Embedding backends ({machine()}); {len(texts)} corpus passages, {len(questions)} dev questions")
+    print(f"# Embedding backends ({machine()}, load average {os.getloadavg()[0]:.1f}); {len(texts)} corpus passages, "
+          f"{len(questions)} dev questions")
     print(table(["backend", "model name", "passages/s", "vs torch", "start-up s", "vs torch"], [
         (b, embs[b].name, round(rates[b], 1), f"{rates[b] / rates[base]:.2f}x", round(starts[b], 2),
          f"{starts[b] / starts[base]:.2f}x") for b in BACKENDS]))

@@ -18,7 +18,9 @@ recall@10 of HNSW against exact search, and the exact index as the baseline.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -29,7 +31,9 @@ from pathlib import Path
 import numpy as np
 from common import machine, table
 
+from kb.common_terms import rare_terms
 from kb.config import Settings
+from kb.keyword import query_terms, quote_term
 from kb.search import KnowledgeBase
 from kb.store import Store
 from kb.types import Document, Filters, ParsedDocument, Passage, make_passage_id
@@ -207,7 +211,8 @@ def main() -> None:
     queries = [gen.query(*sample[i]) for i in picks]
     (path / "bench_queries.json").write_text(json.dumps([q for q, _ in queries]))
     np.save(path / "bench_queries.npy", np.vstack([v for _, v in queries]), allow_pickle=False)
-    print(f"# Scale test: {args.n:,} synthetic passages ({machine()})")
+    print(f"# Scale test: {args.n:,} synthetic passages ({machine()}; load average at the start "
+          f"{os.getloadavg()[0]:.1f})")
     print(table(["build step", "seconds"], [*[(k, round(v, 1)) for k, v in build_t.items()],
                                             ("total", round(build_total, 1)),
                                             ("peak RSS during build (MiB)", round(peak_build))]))
@@ -235,6 +240,23 @@ def measure_queries(path: Path, n: int) -> None:
     hybrid = timed_ms(kbase.search, texts)
     dense = timed_ms(lambda q: index.search(qtable[q], 100), texts)
     keyword = timed_ms(lambda q: kbase._keyword(q, 100, None), texts)
+
+    # the keyword side with common terms left out (kb.common_terms), as a KnowledgeBase would run it
+    total = int(store.manifest["passages"])
+
+    def pruned_keyword(query: str, n: int = 100, allowed: np.ndarray | None = None) -> dict[int, float]:
+        kept = rare_terms(store.conn, query_terms(query), total)
+        return dict(store.keyword_search(" OR ".join(quote_term(t) for t in kept), n, allowed))
+
+    pruned_kb = copy.copy(kbase)
+    pruned_kb._keyword = pruned_keyword
+    keyword_p = timed_ms(pruned_keyword, texts)
+    hybrid_p = timed_ms(pruned_kb.search, texts)
+    kw_overlap = statistics.mean(
+        len(set(kbase._keyword(q, 10, None)) & set(pruned_keyword(q, 10))) / 10 for q in texts[:100])
+    hit_overlap = statistics.mean(
+        len({h.passage.passage_id for h in kbase.search(q)} & {h.passage.passage_id for h in pruned_kb.search(q)}) / 10
+        for q in texts[:100])
 
     exact = exact_baseline(store)
     exact_ms = timed_ms(lambda q: exact.search(qtable[q], 100), texts)
@@ -269,6 +291,9 @@ def measure_queries(path: Path, n: int) -> None:
         ("dense only, HNSW top 100", pct(dense, .5), pct(dense, .95), f"{pct(dense, .5) / pct(exact_ms, .5):.3f}x"),
         ("dense only, exact top 100 (baseline)", pct(exact_ms, .5), pct(exact_ms, .95), "1.00x"),
         ("keyword only, FTS5 top 100", pct(keyword, .5), pct(keyword, .95), ""),
+        ("hybrid, common terms left out (kb.common_terms)", pct(hybrid_p, .5), pct(hybrid_p, .95),
+         f"{pct(hybrid_p, .5) / pct(exact_ms, .5):.2f}x"),
+        ("keyword only, common terms left out", pct(keyword_p, .5), pct(keyword_p, .95), ""),
         (f"dense HNSW, filter 25% of passages ({len(quarter):,})", pct(f_ms, .5), pct(f_ms, .95), ""),
         (f"dense HNSW, filter one document ({len(one_doc)})", pct(d_ms, .5), pct(d_ms, .95), ""),
     ]))
@@ -277,10 +302,13 @@ def measure_queries(path: Path, n: int) -> None:
     print()
     print(table(["measure", "value"], [
         ("queries", len(texts)),
+        ("load average after the queries (2 cores)", round(os.getloadavg()[0], 1)),
         ("index", f"HNSW M={index.hnsw_m} efConstruction={EF_CONSTRUCTION} efSearch={EF_SEARCH}"
                   if index.approximate else "exact"),
         ("recall@10 HNSW vs exact", round(recall, 4)),
         ("recall@10 HNSW vs exact, 25% filter", round(f_recall, 4)),
+        ("keyword top-10 overlap, common terms left out vs all terms", round(kw_overlap, 3)),
+        ("hybrid top-10 overlap, common terms left out vs all terms", round(hit_overlap, 3)),
         ("open store + load index (s)", round(t_open, 2)),
         ("RSS after open + load (MiB)", round(rss_open)),
         ("RSS growth from open + load, bytes per passage", round((rss_open - rss0) * 2**20 / n)),
