@@ -8,6 +8,7 @@ then `is_paragraph_start` to mark paragraph breaks.
 from __future__ import annotations
 
 import math
+import os
 import re
 import unicodedata
 from collections import Counter
@@ -40,6 +41,32 @@ def normalise_text(text: str) -> str:
         s = _NFKC_SAFE.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), s)
     s = _SPACES.sub(" ", s).strip()
     return s + SOFT_HYPHEN if trailing_soft and s else s
+
+
+MAX_REPEAT_SHIFT = 10  # characters pypdf's second copy of a line may start later than the first
+
+
+def garbled_repeats(lines: Sequence[str], min_common: int = 25) -> dict[int, str | None]:
+    """Lines that pypdf emitted twice: a first copy that is truncated, or spliced with the end of
+    the line before it ("... to lay the Member" after "... in the Member"), followed by a copy
+    that may start a few characters later ("istent monitoring" after "consistent monitoring").
+    Returns {index: None} for first copies to drop and {index: text} for the repaired copies."""
+    out: dict[int, str | None] = {}
+    for i in range(len(lines) - 1):
+        line, nxt = lines[i], lines[i + 1]
+        if i in out or len(line) < min_common:
+            continue
+        prev = lines[i - 1].rstrip() if i > 0 else ""
+        for shift in range(min(MAX_REPEAT_SHIFT, len(line) - min_common) + 1):
+            n = len(os.path.commonprefix([line[shift:], nxt]))
+            if n < min_common:
+                continue
+            rest = line[shift + n:].strip()
+            spliced = (f"{prev} {line.split()[0]}" if prev else "").endswith(rest) or prev.endswith(rest)
+            if not rest or (len(rest) >= 3 and spliced):
+                out[i], out[i + 1] = None, line[:shift] + nxt
+            break
+    return out
 
 
 # --- hyphenation -----------------------------------------------------------------------------
@@ -104,15 +131,16 @@ def dehyphenate(lines: Sequence[str], vocab: set[str] | None = None) -> list[str
         second = re.match(r"[^\W\d_][\w\-]*", tail)
         stem = cur[:-1]
         first = re.search(r"[\w\-]*$", stem).group(0)
-        if soft:
-            keep = False
+        if soft:  # a hyphenation point, unless the document spells the word with a hyphen
+            word = second.group(0) if second else ""
+            keep = bool(first and word) and f"{first}-{word}".lower() in vocab and (first + word).lower() not in vocab
         elif second is None or not first:
             keep = True
         else:
             keep = keep_hyphen(first, second.group(0), vocab)
         if cur.endswith(" -") or (not soft and not stem[-1:].isalnum()):
             continue  # a dash, not a hyphen: "policies -"
-        out[i] = (cur if keep else stem) + tail
+        out[i] = stem + ("-" if keep else "") + tail
         out[i + 1] = nxt[len(tail):].lstrip()
     return out
 

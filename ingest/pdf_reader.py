@@ -217,12 +217,17 @@ def read_pdf(path: Path, password: str | None = None) -> RawDocument:
                                  "run OCR first (e.g. ocrmypdf) or skip it")
     repaired = 0
     pages: list[list[str]] = []
-    for raw in raw_pages:
+    for k, raw in enumerate(raw_pages):
         fixed = []
         for t in raw:
             t, n = quality.repair_doubled_words(clean.normalise_text(t))
             repaired += n
             fixed.append(t)
+        repeats = clean.garbled_repeats(fixed)
+        if repeats:
+            keep = [i for i in range(len(fixed)) if repeats.get(i, fixed[i]) is not None]
+            fixed = [repeats.get(i, fixed[i]) or "" for i in keep]
+            raw_pages[k] = [raw[i] for i in keep]
         pages.append(fixed)
     labels = pagenum.page_labels(pages, _pdf_labels(reader))
     lines = _lines(pages, raw_pages, labels)

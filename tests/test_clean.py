@@ -24,6 +24,8 @@ def test_normalise_text_keeps_a_trailing_soft_hyphen_for_joining():
     """This test ensures that a soft hyphen at the end of a line survives normalisation, so that
     dehyphenate can join the word."""
     assert clean.normalise_text("inter\u00ad ").endswith(clean.SOFT_HYPHEN)
+    vocab = {"medium-sized"}
+    assert clean.dehyphenate(["small and medium\u00ad", "sized firms"], vocab)[0] == "small and medium-sized"
     assert clean.dehyphenate([clean.normalise_text("the inter\u00ad"), "national order"]) == \
         ["the international", "order"]
 
@@ -102,6 +104,27 @@ def test_job_number_lines_are_dropped_anywhere_on_a_page():
     pages = [["Title", "Distribution: general", "Subtitle", "Date line", "Language line", "More front matter",
               "25-00749 (E) 220125", "*2500749*", "The body begins here."]]
     assert clean.running_line_indices(pages) == [{6, 7}]
+
+
+def test_garbled_repeats_from_pypdf_are_repaired():
+    """This test ensures that a line emitted twice by pypdf (first copy spliced with the end of
+    the line before, or truncated, second copy possibly starting a few letters late) is reduced to
+    one good line, while lines that merely start alike are kept."""
+    lines = ["rules for the protection of data in the Member",
+             "States. The Regulation asks the Council to lay the Member",
+             "States. The Regulation asks the Council to lay down the",
+             "consistent monitoring of the processing of data in all States",
+             "istent monitoring of the processing of data in all States as well",
+             "rules relating to the processing of personal data and the",
+             "rules relating to the free movement of personal data.",
+             "not restricted for reasons connected with persons with regard to",
+             "the processing of personal data. To take account of micro s with regard to the",
+             "processing of personal data. To take account of micro, small and medium-sized"]
+    repairs = clean.garbled_repeats(lines)
+    assert repairs == {1: None, 2: lines[2], 3: None, 4: "consistent monitoring of the processing of data in all States as well",
+                       8: None, 9: "the " + lines[9]}
+    urls = ["See:", "https://example.org/archive/documents/item-0001;", "https://example.org/archive/documents/item-0002."]
+    assert clean.garbled_repeats(urls) == {}
 
 
 def test_split_footnotes_after_a_separator():
