@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("tariff", "export", "cluster", "supplier", "credit", "wage", "skill", "port", "quota", "forest", "carbon",
          "water", "school", "clinic", "road", "grid", "solar", "loan", "bank", "trade", "value", "chain", "market",
          "policy", "reform", "labour", "union", "farm", "crop")
-N_FILES = 800
+N_FILES = 400
 
 
 def _make_folder(folder: Path) -> None:
@@ -93,7 +93,7 @@ def test_kill_9_at_any_moment_leaves_a_consistent_store(tmp_path):
     duration = time.monotonic() - t0
     kb = tmp_path / "kb"
     seen = []
-    for fraction in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+    for fraction in (0.2, 0.35, 0.5, 0.65, 0.8):
         proc = _start(folder, kb)
         time.sleep(duration * fraction)
         if proc.poll() is None:
