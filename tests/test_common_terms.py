@@ -41,4 +41,5 @@ def test_small_stores_search_every_term(monkeypatch):
     assert rare_terms(conn, ["common", "rare", "other"], total=len(texts)) == ["common", "rare", "other"]
     monkeypatch.setattr(common_terms, "PRUNE_FROM", 5)
     monkeypatch.setattr(common_terms, "MIN_KEEP", 1)
+    monkeypatch.setattr(common_terms, "MAX_SHARE", 0.5)
     assert rare_terms(conn, ["common", "rare", "other"], total=len(texts)) == ["rare", "other"]
