@@ -2,7 +2,8 @@
 passages, cited), so the positions of several publishers show side by side.
 
 The documents come from a wide search over the topic (so a document that never mentions it
-gets no row); each document's best passages come from a search restricted to it.
+gets no row); each document's best passages come from a search restricted to it, re-ranked by
+their best sentence's match with the topic.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kb.cite import short_reference
-from kb.evidence import assess, term_weights
+from kb.evidence import assess, score_sentences, term_weights
 from kb.sentences import content_words, strip_framing
-from kb.types import CompareRow, Comparison, Document, Filters
+from kb.types import CompareRow, Comparison, Document, Filters, Hit
 
 if TYPE_CHECKING:
     from kb.search import KnowledgeBase
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 WIDE = 50  # passages of the wide search that nominate documents
 MAX_DOCS = 12
 MIN_STRENGTH = 0.35  # rows whose best passage is weaker than this are left out
+POOL = 6  # passages per document whose sentences are scored to pick its best ones
+RANK_WEIGHT = 0.2  # edge of a passage ranked higher by the per-document search
 
 
 def compare(kbase: KnowledgeBase, topic: str, per_doc: int = 2, filters: Filters | None = None,
@@ -34,15 +37,24 @@ def compare(kbase: KnowledgeBase, topic: str, per_doc: int = 2, filters: Filters
         if h.document.doc_id not in {d.doc_id for d in nominated}:
             nominated.append(h.document)
     weights = term_weights(kbase, content_words(query))
+    pool: list[Hit] = []  # each nominated document's best passages, one list for one embedding batch
+    for doc in nominated[:max_docs]:
+        pool += kbase.search(query, k=POOL, filters=replace(base, docs=(doc.doc_id,)))
+    best: dict[int, float] = {}
+    for s in score_sentences(kbase, query, pool, weights, rank_weight=0.0) if pool else []:
+        best.setdefault(s.hit_index, s.score)
     rows = []
     for doc in nominated[:max_docs]:
-        doc_hits = kbase.search(query, k=per_doc, filters=replace(base, docs=(doc.doc_id,)))
-        if not doc_hits:
+        mine = [i for i, h in enumerate(pool) if h.document.doc_id == doc.doc_id]
+        rank = {i: r for r, i in enumerate(mine)}
+        mine.sort(key=lambda i: -(best.get(i, 0.0) + RANK_WEIGHT / (1 + rank[i])))
+        chosen = [pool[i] for i in mine[:per_doc]]
+        if not chosen:
             continue
-        strength = assess(query, doc_hits[:1], weights, top=1).score
+        strength = assess(query, chosen[:1], weights, top=1).score
         if strength < MIN_STRENGTH:
             continue
-        passages = tuple(h.passage for h in doc_hits)
+        passages = tuple(h.passage for h in chosen)
         rows.append(CompareRow(document=doc, passages=passages,
                                references=tuple(short_reference(doc, p) for p in passages), score=strength))
     rows.sort(key=lambda r: -r.score)
