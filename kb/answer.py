@@ -135,7 +135,7 @@ def format_answer(answer: Answer, width: int = 100) -> str:
     return "\n".join(lines)
 
 
-def _source_lines(c: Citation, width: int, max_chars: int = 700) -> list[str]:
+def _source_lines(c: Citation, width: int, max_chars: int = 1500) -> list[str]:
     import textwrap
 
     head = f"[{c.n}] {c.reference}"

@@ -6,7 +6,7 @@ import pytest
 from answers_store import water_kb  # noqa: F401  (fixture)
 
 from kb.answer import NOT_ANSWERED, ask, compose, select_sentences
-from kb.evidence import ScoredSentence, gaps
+from kb.evidence import ScoredSentence, gaps, is_reference
 from kb.sentences import Span, content_words, has_quantity, split_sentences, stem, strip_framing
 
 
@@ -140,3 +140,14 @@ def test_gaps_flag_missing_amounts_and_unknown_names():
     assert not gaps("How many meters were installed?", [_s(0, 0, "About 4,000 meters were installed.", 1.0)])
     assert not gaps("Why were meters installed?", no_amount)
     assert gaps("Why were meters installed in Atlantis?", no_amount, unknown=("Atlantis",))
+
+
+@pytest.mark.parametrize(("sentence", "section", "expected"), [
+    ('Lima, A. and Berg, T. (2011), "Rivers and Reservoirs", River Press.', "", True),
+    ('\u2022 Sand P. (2015), "Leak Detection Networks", Grid Institute.', "", True),
+    ("Meters cut consumption by 15 per cent (Lima, 2011).", "Findings", False),
+    ("Meters cut consumption by 15 per cent.", "Annex > References", True),
+])
+def test_reference_list_entries_are_not_evidence(sentence, section, expected):
+    """This test ensures that bibliography entries and reference sections are never used as answer sentences."""
+    assert is_reference(sentence, section) is expected
