@@ -28,6 +28,8 @@ _LAZY = {
     "export_quotes": "kb.export",
     "short_reference": "kb.cite",
     "full_reference": "kb.cite",
+    "load_chat_model": "kb.llm",
+    "verify_answer": "kb.verify",
     "sync_folder": "kb.library",
     "add_files": "kb.library",
     "remove_document": "kb.library",
@@ -43,7 +45,7 @@ _LAZY = {
 __all__ = [  # noqa: RUF022  (grouped: eager names, then the lazy ones)
     "Document", "Filters", "Hit", "KBError", "ParsedDocument", "Passage", "Settings",
     "KnowledgeBase", "ask", "format_answer", "find_quotes", "check_claim", "compare", "export_quotes",
-    "short_reference", "full_reference", "sync_folder", "add_files", "remove_document",
+    "short_reference", "full_reference", "load_chat_model", "verify_answer", "sync_folder", "add_files", "remove_document",
     "Answer", "Citation", "Quote", "Verdict", "DocumentVerdict", "Comparison", "CompareRow",
 ]
 
