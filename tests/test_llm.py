@@ -172,3 +172,20 @@ def test_verify_answer_checks_markers_quotes_and_support():
     assert len(checked.issues) == 3
     flagged = verify_answer(reply, SOURCES, drop=False)
     assert "Tariffs hide nothing." in flagged.text
+
+
+def test_ollama_without_its_package_uses_the_openai_compatible_api(monkeypatch):
+    """This test ensures that ollama:MODEL works without langchain-ollama, through Ollama's /v1 API."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ollama(name, *args, **kwargs):
+        if name == "langchain_ollama":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ollama)
+    chat = load_chat_model(Settings.load(llm="ollama:llama3.1", llm_base_url="http://127.0.0.1:11434"))
+    assert isinstance(chat, HttpChat)
+    assert chat.base_url == "http://127.0.0.1:11434/v1" and chat.model == "llama3.1"
