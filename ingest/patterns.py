@@ -144,9 +144,10 @@ def _caps(text: str) -> bool:
 def line_width(lines: tuple[Line, ...] | list[Line]) -> int:
     """The width of a full body line (90th percentile of line lengths, in characters)."""
     lengths = sorted(len(ln.text) for ln in lines if not ln.kind)
-    return lengths[int(len(lengths) * 0.9)] if lengths else 90
+    return max(70, lengths[int(len(lengths) * 0.9)]) if lengths else 90  # floor: tiny files say little
 
 
+_LABEL_ONLY = re.compile(r"^(chapter|part|annex|appendix|section)\s+([0-9]+|[IVXL]+|[A-Z])\.?$", re.IGNORECASE)
 _CONNECTOR = re.compile(r"\b(the|of|and|to|on|for|in|with|by|at|a|an|from|into|under|its|their)$", re.IGNORECASE)
 
 
@@ -158,6 +159,8 @@ def heading_runs_on(heading: str, nxt: Line | None, width: int) -> bool:
     t = nxt.text.strip()
     if len(t) >= 0.85 * width or ends_sentence(heading) or len(heading) + len(t) > 250:
         return False
+    if _LABEL_ONLY.match(heading.strip()):
+        return t[:1].isupper() and not t.startswith(("Chapter", "Annex", "Part "))  # "Chapter II" + its title
     return t[:1].islower() or bool(_CONNECTOR.search(heading)) or (heading.isupper() and t.isupper())
 
 
@@ -192,7 +195,10 @@ def looks_like_pdf_heading(line: Line, prev: Line | None, nxt: Line | None, afte
         return first_word[:1].isupper() or first_word[:1].isdigit()
     if _caps(t) and len(words) <= 12 and not any(ch.isdigit() for ch in t[:3]):
         return nxt is None or nxt.blank_before or not _caps(nxt.text) or len(words) > 1
-    return False
+    # a short capitalised line standing alone between paragraphs: "Context", "Adoption of the report"
+    alone_after = nxt is None or nxt.blank_before or nxt.page != line.page or para_number(nxt.text) is not None
+    return (line.blank_before and alone_after and len(words) <= 8 and t[:1].isupper() and not ends_sentence(t)
+            and not t.endswith(",") and not any(ch.isdigit() for ch in t) and "(" not in t[:1])
 
 
 _NOTE_START = re.compile(

@@ -310,3 +310,22 @@ def test_pdf_wrapped_headings_and_conclusions_inside_a_chapter():
     ]
     para2 = next(b for b in blocks if b.para == "2")
     assert para2.section == (headings[0], "Conclusion")
+
+
+def test_pdf_chapter_label_takes_its_title_and_lone_short_lines_are_headings():
+    """This test ensures that "Chapter II" followed by its title line becomes one heading and
+    that a short capitalised line standing alone between paragraphs is a sub-heading, not text
+    glued to the paragraph before it."""
+    raw = _pdf(
+        ("Chapter II", 1, {"blank_before": True}),
+        ("Organizational and other matters", 1),
+        ("1. The session opened on time.", 1, {"blank_before": True}),
+        ("Context", 1, {"blank_before": True}),
+        ("2. The context is explained here.", 1, {"blank_before": True}),
+    )
+    blocks = to_blocks(raw)
+    assert [b.text for b in blocks if b.kind == "heading"] == ["Chapter II Organizational and other matters",
+                                                               "Context"]
+    assert next(b for b in blocks if b.para == "1").text == "The session opened on time."
+    assert next(b for b in blocks if b.para == "2").section == ("Chapter II Organizational and other matters",
+                                                                "Context")
