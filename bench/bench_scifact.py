@@ -17,7 +17,7 @@ import json
 import time
 
 import numpy as np
-from common import CACHE, machine, shared, table
+from common import CACHE, CachedEmbedder, machine, shared, table
 
 from kb.config import Settings
 from kb.embed import SentenceTransformerEmbedder
@@ -73,13 +73,14 @@ def main() -> None:
     queries = {q["_id"]: q["text"] for q in map(json.loads, shared("external", "beir-scifact", "queries.jsonl").open())
                if q["_id"] in qrels}
     qids = sorted(queries)
-    base = KnowledgeBase(store, Settings.load(), emb).with_ranking(per_doc_cap=0)
+    queries_emb = CachedEmbedder(emb, CACHE / f"scifact-queries-{emb.name.replace('/', '_')}.npz")
+    base = KnowledgeBase(store, Settings.load(), queries_emb).with_ranking(per_doc_cap=0)
     variants = {
         "kb hybrid (default)": base,
         "keyword side alone (FTS5 BM25)": base.with_ranking(mode="keyword"),
         "dense side alone (MiniLM)": base.with_ranking(mode="dense"),
         "plain RRF (k=60, equal weights)": base.with_ranking(fusion="rrf", rrf_k=60, dense_weight=1.0,
-                                                             keyword_weight=1.0),
+                                                             keyword_weight=1.0, doc_boost=0.0),
     }
     evaluator = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut.10", "recall.100"})
     out = []

@@ -58,3 +58,31 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
     line = lambda vals: "| " + " | ".join(v.ljust(w) for v, w in zip(vals, widths)) + " |"
     return "\n".join([line(headers), "|" + "|".join("-" * (w + 2) for w in widths) + "|", *map(line, cells)])
+
+
+class CachedEmbedder:
+    """Wraps an embedder and remembers each text's vector (on disk too, when `path` is given),
+    so several ranking variants in one benchmark embed every query once."""
+
+    def __init__(self, inner, path: Path | None = None) -> None:
+        import numpy as np
+
+        self.inner, self.name, self.dim, self.max_tokens = inner, inner.name, inner.dim, inner.max_tokens
+        self.path = path
+        self.cache: dict[str, object] = {}
+        if path is not None and path.exists():
+            data = np.load(path, allow_pickle=False)
+            self.cache = dict(zip(data["texts"].tolist(), data["vecs"]))
+
+    def encode(self, texts, batch_size: int = 32, progress: bool = False):
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if missing:
+            self.cache.update(zip(missing, self.inner.encode(missing, batch_size=batch_size)))
+            if self.path is not None:
+                np.savez(self.path, texts=np.array(list(self.cache)), vecs=np.vstack(list(self.cache.values())))
+        return np.vstack([self.cache[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)

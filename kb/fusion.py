@@ -49,6 +49,18 @@ def max_normalise(scores: Mapping[K, float], floor: float = 0.0) -> dict[K, floa
     return {k: max(0.0, (v - floor) / hi) for k, v in scores.items()}
 
 
+def zscore(scores: Mapping[K, float]) -> dict[K, float]:
+    """Standardise to mean 0 and unit deviation; a constant list becomes all 0."""
+    if not scores:
+        return {}
+    vals = list(scores.values())
+    mean = sum(vals) / len(vals)
+    sd = (sum((v - mean) ** 2 for v in vals) / len(vals)) ** 0.5
+    if sd <= 1e-12:
+        return {k: 0.0 for k in scores}
+    return {k: (v - mean) / sd for k, v in scores.items()}
+
+
 def weighted_sum(sides: Sequence[Mapping[K, float]], weights: Sequence[float]) -> dict[K, float]:
     """Sum of weight * score over sides; an id missing from a side gets 0 there."""
     out: dict[K, float] = {}

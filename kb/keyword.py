@@ -9,6 +9,7 @@ and rarer terms.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -18,7 +19,7 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 # English function words plus the words that make a sentence a question or a request;
 # none of them says what a passage is about.
-_STOP_TEXT = """
+_FUNCTION_TEXT = """
 a about above after again against all also am an and any are aren as at be because been before being below
 between both but by can cannot could did didn do does doesn doing don down during each either else etc few
 for from further had hadn has hasn have haven having he her here hers herself him himself his how i if in
@@ -27,11 +28,14 @@ or other ought our ours ourselves out over own per same shall she should shouldn
 their theirs them themselves then there these they this those through thus to too under until up upon us
 very via was wasn we were weren what when where whether which while who whom whose why will with within
 without would wouldn yes yet you your yours yourself yourselves
+"""
+_REQUEST_TEXT = """
 according anything based describe described describes does example examples explain give given kind kinds
 mention mentioned mentions one paper papers say says said something tell text way ways document documents
 report reports
 """
-STOPWORDS = frozenset(_STOP_TEXT.split())
+FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
+STOPWORDS = FUNCTION_WORDS | frozenset(_REQUEST_TEXT.split())
 
 
 def tokens(text: str) -> list[str]:
@@ -65,3 +69,34 @@ def quote_term(term: str) -> str:
 def match_expression(query: str, max_terms: int = MAX_TERMS) -> str:
     """The FTS5 MATCH expression for a user query; empty when it has no word at all."""
     return " OR ".join(quote_term(t) for t in query_terms(query, max_terms))
+
+
+def document_terms(*fields: str | int | None) -> frozenset[str]:
+    """The words that name a document (authors, publisher, year, symbol, kind, file name):
+    what a user writes to point at it ("the 2005 UNCTAD note", "the Lima chapter")."""
+    out: set[str] = set()
+    for f in fields:
+        if f is None:
+            continue
+        out.update(t for t in tokens(str(f).replace("_", " ")) if t not in FUNCTION_WORDS and len(t) > 1)
+    return frozenset(out)
+
+
+def document_mentions(query: str, docs: dict[str, frozenset[str]]) -> dict[str, float]:
+    """How strongly the query names each document: the summed inverse document frequency of
+    the query's words among each document's naming words. Words naming every document count
+    for nothing; a document the query does not name is absent."""
+    n = len(docs)
+    if n < 2:
+        return {}
+    words = {t for t in tokens(query) if t not in FUNCTION_WORDS}
+    df: dict[str, int] = {}
+    for terms in docs.values():
+        for t in words & terms:
+            df[t] = df.get(t, 0) + 1
+    out = {}
+    for doc_id, terms in docs.items():
+        s = sum(math.log(n / df[t]) for t in words & terms)
+        if s > 0:
+            out[doc_id] = s
+    return out

@@ -8,6 +8,7 @@ so that a topic several documents treat shows all of them.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -18,7 +19,7 @@ import numpy as np
 from kb import fusion
 from kb.config import Settings
 from kb.errors import QueryError
-from kb.keyword import match_expression
+from kb.keyword import document_mentions, document_terms, match_expression
 from kb.store import Store
 from kb.types import Document, Filters, Hit, Passage
 
@@ -35,12 +36,16 @@ class Ranking:
     """How the two sides are merged. The defaults are the tuned choice (docs/quality.md)."""
 
     mode: str = "hybrid"  # hybrid | dense | keyword
-    fusion: str = "rrf"  # rrf | weighted
+    fusion: str = "weighted"  # weighted (scores normalised per side, then summed) | rrf
     rrf_k: int = 60
-    dense_weight: float = 1.0
-    keyword_weight: float = 1.0
+    norm: str = "minmax"  # weighted fusion: minmax | max | z (per side, over its candidates)
+    dense_weight: float = 0.6
+    keyword_weight: float = 0.4
     candidates: int = 100
+    context_weight: float = 1.0  # BM25 weight of the title/section column against the passage body (1.0)
     per_doc_cap: int = 4
+    doc_boost: float = 1.0  # fused score x (1 + doc_boost) for a document the query names
+    mention_floor: float = 1.0  # naming strength (in unique words) that gives no boost yet
 
 
 def clean_query(query: str) -> str:
@@ -63,6 +68,7 @@ class KnowledgeBase:
         self.store = store
         self.settings = settings
         self._embedder = embedder
+        self._doc_terms: dict[str, frozenset[str]] | None = None
         self.ranking = ranking or Ranking(candidates=settings.candidates, per_doc_cap=settings.per_doc_cap)
 
     @classmethod
@@ -105,6 +111,10 @@ class KnowledgeBase:
         allowed = self.store.allowed_rowids(filters or Filters())
         if allowed is not None and len(allowed) == 0:
             return [[] for _ in cleaned]
+        return [self._rank(*c, k) for c in self._candidates(cleaned, allowed)]
+
+    def _candidates(self, cleaned: list[str], allowed: np.ndarray | None) -> list[tuple[dict, dict, dict]]:
+        """Per query, the dense and keyword candidates as {rowid: score} and the documents it names."""
         r = self.ranking
         qvecs = None
         if r.mode != "keyword" and cleaned:
@@ -113,7 +123,7 @@ class KnowledgeBase:
         for i, q in enumerate(cleaned):
             dense = self._dense(qvecs[i], r.candidates, allowed) if qvecs is not None else {}
             keyword = self._keyword(q, r.candidates, allowed) if r.mode != "dense" else {}
-            out.append(self._rank(dense, keyword, k))
+            out.append((dense, keyword, document_mentions(q, self._naming_terms())))
         return out
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
@@ -121,19 +131,38 @@ class KnowledgeBase:
         return {int(i): float(s) for i, s in zip(ids, scores)}
 
     def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
-        return dict(self.store.keyword_search(match_expression(query), n, allowed))
+        weights = (1.0, self.ranking.context_weight)
+        return dict(self.store.keyword_search(match_expression(query), n, allowed, weights=weights))
 
-    def _rank(self, dense: dict[int, float], keyword: dict[int, float], k: int) -> list[Hit]:
+    def _naming_terms(self) -> dict[str, frozenset[str]]:
+        if self._doc_terms is None:
+            self._doc_terms = {d.doc_id: document_terms(d.authors, d.publisher, d.year, d.symbol, d.kind,
+                                                        Path(d.file).stem)
+                               for d in self.store.documents()}
+        return self._doc_terms
+
+    def _rank(self, dense: dict[int, float], keyword: dict[int, float], mentions: dict[str, float],
+              k: int) -> list[Hit]:
         r = self.ranking
+        dense = {} if r.mode == "keyword" else dense
+        keyword = {} if r.mode == "dense" else keyword
         d_rank, k_rank = fusion.ranks(dense), fusion.ranks(keyword)
         if r.fusion == "weighted":
-            fused = fusion.weighted_sum([fusion.minmax(dense), fusion.minmax(keyword)],
-                                        [r.dense_weight, r.keyword_weight])
+            norm = {"minmax": fusion.minmax, "max": fusion.max_normalise, "z": fusion.zscore}[r.norm]
+            fused = fusion.weighted_sum([norm(dense), norm(keyword)], [r.dense_weight, r.keyword_weight])
+            if r.norm == "z":  # keep scores positive for the document boost
+                low = min(fused.values(), default=0.0)
+                fused = {i: v - low + 1e-6 for i, v in fused.items()}
         else:
             fused = fusion.rrf([sorted(d_rank, key=d_rank.get), sorted(k_rank, key=k_rank.get)],
                                [r.dense_weight, r.keyword_weight], k=r.rrf_k)
+        passages = self.store.passages_by_rowid(fused)
+        if r.doc_boost and mentions:
+            unit = math.log(max(2, len(self._naming_terms())))  # one word naming a single document
+            boost = {d: r.doc_boost * min(1.0, max(0.0, m / unit - r.mention_floor)) for d, m in mentions.items()}
+            for i, p in passages.items():
+                fused[i] *= 1.0 + boost.get(p.doc_id, 0.0)
         order = sorted(fused, key=lambda i: -fused[i])
-        passages = self.store.passages_by_rowid(order[: max(k * 4, 50)])
         ranked = [i for i in order if i in passages]
         top = fusion.top_k_capped(ranked, k, lambda i: passages[i].doc_id, r.per_doc_cap)
         return [

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from kb.keyword import MAX_TERMS, match_expression, query_terms
+from kb.keyword import MAX_TERMS, document_mentions, document_terms, match_expression, query_terms
 
 
 def test_query_terms_drop_stopwords_and_question_words():
@@ -48,3 +48,22 @@ def test_operators_are_searched_as_words():
     """This test ensures that OR / NEAR typed by a user become quoted search terms."""
     assert match_expression("lanes OR bees") == '"lanes" OR "bees"'
     assert match_expression("NEAR bees") == '"near" OR "bees"'
+
+
+def test_document_terms_are_the_naming_words():
+    """This test ensures that a document's naming words come from its metadata, without function words."""
+    terms = document_terms("Ana Lima; Tom Berg", "River Press", 2011, None, "book chapter", "rivers_2011")
+    assert {"lima", "berg", "river", "press", "2011", "book", "chapter", "rivers"} <= terms
+    assert "of" not in terms and None not in terms
+
+
+def test_document_mentions_weigh_rare_naming_words():
+    """This test ensures that a word naming one document counts more than one naming several, and
+    a word naming every document counts for nothing."""
+    docs = {"a": frozenset({"2011", "chapter", "un"}), "b": frozenset({"2005", "note", "un"}),
+            "c": frozenset({"2005", "report", "un"})}
+    m = document_mentions("What does the 2011 chapter of the UN say?", docs)
+    assert set(m) == {"a"}, "'un' names every document"
+    m = document_mentions("the 2005 note", docs)
+    assert m["b"] > m["c"] > 0
+    assert document_mentions("bees", docs) == {}

@@ -130,3 +130,12 @@ def test_embedder_loads_from_the_manifest(tmp_path):
     with KnowledgeBase.open(path, settings=Settings.load(kb_dir=str(path))) as kb:
         assert isinstance(kb.embedder, HashEmbedder)
         assert kb.search("wild bees", k=1)[0].document.file == BEES.file
+
+
+def test_a_query_naming_a_document_prefers_its_passages(kb):
+    """This test ensures that naming a document (its year and kind) lifts its passages in the ranking."""
+    def ferry_rank(k):
+        hits = k.search("cycling in the 2019 briefing", k=10)
+        return next(h.rank for h in hits if h.document.file == FERRY.file)
+
+    assert ferry_rank(kb) < ferry_rank(kb.with_ranking(doc_boost=0.0))
