@@ -19,9 +19,10 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Self
 
 import numpy as np
 
@@ -92,7 +93,9 @@ class Store:
         self.conn = conn
         self.manifest = manifest
         self._index = None  # VectorIndex, loaded lazily
+        self._index_generation = -1  # the database generation the in-memory index matches
         self._doc_cache: dict[str, Document] | None = None
+        self._doc_generation = -1
 
     # ---------------------------------------------------------------- opening
     @classmethod
@@ -169,7 +172,7 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -203,6 +206,8 @@ class Store:
                 "INSERT INTO meta(key, value) VALUES('generation', '1') "
                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
             self.conn.commit()
+            if self._index is not None:  # kept current by add/remove during the transaction
+                self._index_generation = self._generation()
         except BaseException:
             self.conn.rollback()
             # the in-memory FAISS index may hold changes that were rolled back: drop it so it is
@@ -315,22 +320,35 @@ class Store:
         self.conn.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
 
     def save(self) -> None:
-        """Write the FAISS index (if loaded) and the manifest after committed changes."""
-        if self._index is not None:
-            from kb.vectors import VectorIndex  # noqa: F401  (faiss only where used)
+        """Write the FAISS index (if loaded) and the manifest after committed changes.
 
-            self._index.save(self.path / INDEX_NAME)
-            (self.path / INDEX_META).write_text(json.dumps(
-                {"generation": self._generation(), "count": self._index.size,
-                 "approximate": self._index.approximate}))
+        Index files carry the generation in their names and vectors.json names the current
+        ones, replaced atomically; a reader therefore never pairs an index file with the label
+        file of another generation, and a stale or vanished file is rebuilt from SQLite."""
+        if self._index is not None and self._index_generation == self._generation():
+            gen = self._index_generation
+            name = f"vectors-{gen}.faiss"
+            self._index.save(self.path / name)
+            tmp = self.path / f"{INDEX_META}.{os.getpid()}.tmp"
+            tmp.write_text(json.dumps({"generation": gen, "file": name, "count": self._index.size,
+                                       "approximate": self._index.approximate}))
+            os.replace(tmp, self.path / INDEX_META)
+            for old in self.path.glob("vectors*.faiss*"):
+                if not old.name.startswith(name) and ".tmp" not in old.name:
+                    old.unlink(missing_ok=True)
         self._write_manifest()
 
     # ---------------------------------------------------------------- vectors
     @property
     def index(self):
-        """The FAISS index, loaded on first use; rebuilt from SQLite when missing or stale."""
-        if self._index is None:
+        """The FAISS index, loaded on first use and again whenever the database moved on
+        (another process ingested), so vector hits always map to current passages; rebuilt
+        from SQLite when the file is missing or stale."""
+        gen = self._generation()
+        if self._index is None or self._index_generation != gen:
+            self._index = None
             self._index = self._load_or_rebuild_index()
+            self._index_generation = gen
         return self._index
 
     def _load_or_rebuild_index(self):
@@ -338,13 +356,15 @@ class Store:
 
         dim = int(self.manifest["dim"])
         approximate = self.passage_count() > int(self.manifest.get("index_threshold", 200_000))
-        meta_path, idx_path = self.path / INDEX_META, self.path / INDEX_NAME
-        if idx_path.exists() and meta_path.exists():
+        meta_path = self.path / INDEX_META
+        if meta_path.exists():
+            idx_path = self.path / INDEX_NAME
             try:
                 meta = json.loads(meta_path.read_text())
+                idx_path = self.path / meta.get("file", INDEX_NAME)
                 if meta.get("generation") == self._generation() and meta.get("approximate", False) == approximate:
                     return VectorIndex.load(idx_path, dim, approximate=approximate)
-            except Exception as exc:  # a damaged index file is rebuilt, not fatal
+            except Exception as exc:  # noqa: BLE001  (a damaged or vanished index file is rebuilt, not fatal)
                 log.warning("vector index %s unreadable (%s); rebuilding from the database", idx_path, exc)
         index = VectorIndex(dim, approximate=approximate)
         batch = 50_000
@@ -357,6 +377,7 @@ class Store:
             vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
             index.add(ids, vecs)
         self._index = index
+        self._index_generation = self._generation()
         try:
             self.save()
         except OSError as exc:  # a read-only store still searches
@@ -374,7 +395,9 @@ class Store:
 
     # ---------------------------------------------------------------- reading
     def documents(self) -> list[Document]:
-        if self._doc_cache is None:
+        gen = self._generation()
+        if self._doc_cache is None or self._doc_generation != gen:
+            self._doc_generation = gen
             rows = self.conn.execute("SELECT * FROM documents ORDER BY file").fetchall()
             self._doc_cache = {r["doc_id"]: _doc_from_row(r) for r in rows}
         return list(self._doc_cache.values())

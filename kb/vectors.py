@@ -204,9 +204,9 @@ class VectorIndex:
             self.compact()
         path = Path(path)
         ids_path = _ids_path(path)
-        tmp_ids = ids_path.with_name(ids_path.name + ".tmp.npy")
+        tmp_ids = ids_path.with_name(f"{ids_path.name}.{os.getpid()}.tmp.npy")  # per process: two savers never share
         np.save(tmp_ids, self._labels, allow_pickle=False)
-        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.tmp")
         faiss.write_index(self.index, str(tmp))
         for f in (tmp_ids, tmp):
             with open(f, "rb") as fh:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from kb.errors import StoreError, StoreMismatchError
@@ -35,7 +34,7 @@ def test_roundtrip_and_search(tmp_path, fake_embedder):
     assert [p.para for p in store.passages()] == ["1", "2"]
     hits = store.keyword_search('"tariffs"', 5)
     assert len(hits) == 1 and store.passages_by_rowid([hits[0][0]])[hits[0][0]].para == "2"
-    ids, scores = store.index.search(fake_embedder.encode(["tariffs on imports"])[0], 2)
+    ids, _scores = store.index.search(fake_embedder.encode(["tariffs on imports"])[0], 2)
     assert store.passages_by_rowid([int(ids[0])])[int(ids[0])].para == "2"
     assert json.loads((tmp_path / "kb" / "manifest.json").read_text())["passages"] == 2
 
@@ -90,3 +89,34 @@ def test_filters(tmp_path, fake_embedder):
     allowed = store.allowed_rowids(Filters(docs=("b.txt",)))
     ids, _ = store.index.search(fake_embedder.encode(["alpha"])[0], 5, allowed=allowed)
     assert len(ids) == 1 and store.passages_by_rowid([int(ids[0])])[int(ids[0])].doc_id == "b" * 16
+
+
+def test_reader_sees_changes_of_another_writer(tmp_path, fake_embedder):
+    """This test ensures that a long-running reader (the app) never maps vector hits through a
+    stale index: after another connection commits, the index and the document list reload."""
+    writer = Store.create(tmp_path / "kb", fake_embedder.name, fake_embedder.dim)
+    _add(writer, _parsed("a" * 16, "a.txt", ["alpha beta"]), fake_embedder)
+    reader = Store.open(tmp_path / "kb")
+    assert reader.index.size == 1 and len(reader.documents()) == 1
+    _ = writer.index
+    _add(writer, _parsed("b" * 16, "b.txt", ["gamma delta"]), fake_embedder)
+    with writer.transaction():
+        writer.remove_file("a.txt")
+    writer.save()
+    assert [d.file for d in reader.documents()] == ["b.txt"]
+    ids, _ = reader.index.search(fake_embedder.encode(["alpha beta"])[0], 5)
+    found = reader.passages_by_rowid([int(i) for i in ids])
+    assert [p.doc_id for p in found.values()] == ["b" * 16], "a deleted passage must not come back"
+
+
+def test_index_files_are_named_by_generation(tmp_path, fake_embedder):
+    """This test ensures that index files of one generation replace the old ones together, so a
+    reader never pairs an index with the labels of another generation."""
+    store = Store.create(tmp_path / "kb", fake_embedder.name, fake_embedder.dim)
+    _ = store.index
+    _add(store, _parsed("a" * 16, "a.txt", ["alpha beta"]), fake_embedder)
+    _add(store, _parsed("b" * 16, "b.txt", ["gamma"]), fake_embedder)
+    meta = json.loads((tmp_path / "kb" / INDEX_META).read_text())
+    files = sorted(p.name for p in (tmp_path / "kb").glob("vectors*.faiss*"))
+    assert all(f.startswith(meta["file"]) for f in files), files
+    assert Store.open(tmp_path / "kb").index.size == 2
