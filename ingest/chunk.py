@@ -94,26 +94,31 @@ def split_text(text: str, count_tokens: Callable[[str], int], budget: int) -> li
     total = count_tokens(text)
     if total <= budget:
         return [text]
-    pieces: list[tuple[str, int]] = []
+    pieces: list[tuple[str, int, str]] = []  # sentence, tokens, the separator before it ("\n" or " ")
+    pos = 0
     for sentence in split_sentences(text):
+        found = text.find(sentence, pos)
+        sep = "\n" if found > 0 and "\n" in text[pos:found] else " "
+        pos = found + len(sentence) if found >= 0 else pos
         n = count_tokens(sentence)
         if n <= budget:
-            pieces.append((sentence, n))
+            pieces.append((sentence, n, sep))
         else:
-            pieces.extend((w, count_tokens(w)) for w in _split_words(sentence, count_tokens, budget))
-    n_parts = math.ceil(sum(n for _, n in pieces) / budget)
-    target = math.ceil(sum(n for _, n in pieces) / max(n_parts, 1))
+            words = _split_words(sentence, count_tokens, budget)
+            pieces.extend((w, count_tokens(w), sep if i == 0 else " ") for i, w in enumerate(words))
+    n_parts = math.ceil(sum(p[1] for p in pieces) / budget)
+    target = math.ceil(sum(p[1] for p in pieces) / max(n_parts, 1))
     parts: list[str] = []
-    current: list[str] = []
+    current = ""
     size = 0
-    for sentence, n in pieces:
+    for sentence, n, sep in pieces:
         if current and (size + n > budget or size >= target):
-            parts.append(" ".join(current))
-            current, size = [], 0
-        current.append(sentence)
+            parts.append(current)
+            current, size = "", 0
+        current = f"{current}{sep}{sentence}" if current else sentence
         size += n
     if current:
-        parts.append(" ".join(current))
+        parts.append(current)
     # joining can change counts slightly with some tokenizers: re-check, cut by words if needed
     checked: list[str] = []
     for part in parts:

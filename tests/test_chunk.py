@@ -133,3 +133,14 @@ def test_a_document_of_headings_only_keeps_them():
               Block(text="Part one", kind="heading", section=("Title", "Part one"))]
     ps = to_passages(blocks, "d1", words)
     assert [(p.kind, p.text) for p in ps] == [("heading", "Title\nPart one")]
+
+
+def test_split_parts_keep_line_breaks():
+    """This test ensures that a split keeps the line breaks of the text inside each part (a box
+    title stays on its own line, list items stay apart)."""
+    text = "Box 2: Title\n" + _sentences(6) + "\n• " + _sentences(1, 6)
+    parts = split_text(text, words, budget=40)
+    assert len(parts) > 1
+    assert parts[0].startswith("Box 2: Title\nSentence number 0")
+    bullet = next(p for p in parts if "• Sentence number 6" in p)
+    assert re.search(r"(^|\n)• Sentence number 6", bullet), "the list item starts its own line"
