@@ -187,7 +187,7 @@ class _Walker:
         self.close()
         self.current = _Open(kind="box", section=self.section)
         self.current.add(line, title)
-        self.box_titled = title.rstrip(".: ").split()[-1].isdigit() is False
+        self.box_titled = ":" in title  # box_title gives "Box 2: Title", or "Box 2" when the title follows
 
     # ----------------------------------------------------------------- body
     def numbered(self, n: int, rest: str, line: Line, upcoming: list[int]) -> bool:
