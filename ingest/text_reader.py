@@ -51,6 +51,7 @@ _BOLD_ITALIC = (
 )
 _CODE = re.compile(r"`([^`]*)`")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!$|<>&~=])")
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _WHOLE_BOLD = re.compile(r"^\s*(?:\*\*\*?|<b>\s*(?:<i>)?)(.+?)(?:\*\*\*?|(?:</i>)?\s*</b>)\s*$", re.DOTALL)
 
@@ -90,6 +91,7 @@ def clean_inline(text: str) -> str:
         text = pattern.sub(r"\1", text)
     text = _ESCAPE.sub(r"\1", text)
     text = html.unescape(text)
+    text = _INVISIBLE.sub("", text)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -23,6 +23,7 @@ from tests.conftest import FIXTURES
         ("see [the site](http://example.org) or <http://example.org/x>", "see the site or http://example.org/x"),
         ("file_name_with_underscores stays", "file_name_with_underscores stays"),
         ("AT&amp;T  and   spaces", "AT&T and spaces"),
+        ("zero\u200bwidth\ufeff and\u00a0nbsp", "zerowidth and nbsp"),
     ],
 )
 def test_clean_inline_removes_markup(raw, clean):
