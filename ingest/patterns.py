@@ -11,6 +11,7 @@ _PARA = re.compile(r"^(\d{1,3})\.[ \t\u00a0]+(\S.*)$", re.DOTALL)
 _ROMAN = r"(?:L?X{0,3}(?:IX|IV|V?I{0,3}))"
 _HEADING_PATTERNS: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"^(chapter|part|annex|appendix|section)\s+([0-9]+|[IVXL]+|[A-Z])\b", re.IGNORECASE), 1),
+    (re.compile(r"^article\s+[0-9]{1,3}[a-z]?\b", re.IGNORECASE), 2),
     (re.compile(rf"^(?=[IVXL]){_ROMAN}\.\s*\S"), 1),
     (re.compile(rf"^(?=[IVXL]{{2}}){_ROMAN}\s+[A-Z]"), 1),
     (re.compile(r"^\d{1,2}\.\d{1,2}\.\d{1,2}\.?\s+\S"), 3),

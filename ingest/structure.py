@@ -31,6 +31,9 @@ from ingest.patterns import (
     section_role,
 )
 
+MAX_PARA_PAGES = 2  # a numbered paragraph (or box) spans at most three pages
+MAX_PARA_CHARS = 15000
+
 
 @dataclass
 class _Open:
@@ -219,6 +222,12 @@ class _Walker:
             self.current = _Open(kind=default_kind, section=self.section)
             self.current.add(line, text)
             return
+        if cur.kind in {"para", "box"} and _too_long(cur, line):
+            # no numbered paragraph runs on for pages: what follows is unnumbered text
+            self.close()
+            self.current = _Open(kind=default_kind, section=self.section)
+            self.current.add(line, text)
+            return
         if cur.kind in {"para", "box"} or not line.blank_before:
             cur.add(line, text)
             return
@@ -229,6 +238,14 @@ class _Walker:
         self.close()
         self.current = _Open(kind=default_kind, section=self.section)
         self.current.add(line, text)
+
+
+def _too_long(block: _Open, line: Line) -> bool:
+    """Whether a paragraph or box would run on beyond any real one (pages or characters)."""
+    first = block.lines[0].page
+    if first is not None and line.page is not None and line.page - first > MAX_PARA_PAGES:
+        return True
+    return sum(len(t) for t in block.texts) > MAX_PARA_CHARS
 
 
 def _note_mark(text: str) -> bool:

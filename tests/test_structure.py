@@ -329,3 +329,14 @@ def test_pdf_chapter_label_takes_its_title_and_lone_short_lines_are_headings():
     assert next(b for b in blocks if b.para == "1").text == "The session opened on time."
     assert next(b for b in blocks if b.para == "2").section == ("Chapter II Organizational and other matters",
                                                                 "Context")
+
+
+def test_a_paragraph_does_not_swallow_pages_of_unnumbered_text():
+    """This test ensures that unnumbered text running on for pages after the last numbered
+    paragraph is not cited under that paragraph's number."""
+    rows = [("1. The only numbered paragraph.", 1, {"blank_before": True})]
+    rows += [(f"Unnumbered text line on page {p}.", p, {"blank_before": True}) for p in range(1, 7)]
+    blocks = to_blocks(_pdf(*rows))
+    para = next(b for b in blocks if b.para == "1")
+    assert para.page_end <= 3
+    assert any(b.kind == "text" and b.page_start == 4 for b in blocks)
