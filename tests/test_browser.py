@@ -120,13 +120,31 @@ class App:
                     raise
                 time.sleep(0.5)
 
-    def ask(self, text: str) -> None:
+    def ask(self, text: str, placeholder: str = "") -> None:
+        """Type into the chat input and send; retried when a Streamlit rerun swallowed the keys
+        (the question must show up as the user's message)."""
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.common.keys import Keys
 
-        box = self.element("css selector", "textarea[data-testid='stChatInputTextArea']")
-        box.click()
-        box.send_keys(text)
-        box.send_keys(Keys.ENTER)
+        css = "textarea[data-testid='stChatInputTextArea']"
+        for _ in range(4):
+            try:
+                box = self.element("css selector", css)
+                if placeholder and placeholder not in (box.get_attribute("placeholder") or ""):
+                    time.sleep(1.0)  # the input of the previous mode is still on the page
+                    continue
+                box.click()
+                box.send_keys(text)
+                box.send_keys(Keys.ENTER)
+            except WebDriverException:
+                time.sleep(1.0)
+                continue
+            end = time.monotonic() + 20
+            while time.monotonic() < end:
+                if text[:40] in self.page_text():
+                    return
+                time.sleep(0.5)
+        raise AssertionError(f"could not send {text!r} through the chat input")
 
     def shot(self, name: str) -> Path:
         path = ARTIFACTS / f"{name}.png"
@@ -191,13 +209,16 @@ def test_every_mode_and_upload_on_reference_corpus(tmp_path, artifacts):
         app.ask("Why are policies more effective when directed at clusters of firms rather than single firms?")
         app.wait_for(lambda t: "Sources" in t and "para." in t, what="a cited answer")
         app.shot("browser-ask")
-        for mode, query, expect in [
-            ("Quote", "why clusters make technical assistance to small firms cheaper", "verified quote"),
-            ("Cross-check", "Governments should create new clusters from scratch in promising sectors.", "Overall:"),
-            ("Compare", "who should lead cluster upgrading, government or business", "upgrading sme clusters"),
+        for mode, placeholder, query, expect in [
+            ("Quote", "Topic for a quote", "why clusters make technical assistance to small firms cheaper",
+             "verified quote"),
+            ("Cross-check", "A claim to check", "Governments should create new clusters in promising sectors.",
+             "Overall:"),
+            ("Compare", "A topic to compare", "who should lead cluster upgrading, government or business",
+             "upgrading sme clusters"),
         ]:
             app.choose_mode(mode)
-            app.ask(query)
+            app.ask(query, placeholder)
             app.wait_for(lambda t, e=expect: e.lower() in t.lower(), what=f"the {mode} result")
             app.shot(f"browser-{mode.lower()}")
         app.choose_mode("Library")
@@ -210,7 +231,7 @@ def test_every_mode_and_upload_on_reference_corpus(tmp_path, artifacts):
         app.choose_mode("Chat")
         app.wait_for(lambda t: "Mode" in t, what="the chat page")
         app.choose_mode("Ask")
-        app.ask("How many individuals did ClearCheck contain in January 2025?")
+        app.ask("How many individuals did ClearCheck contain in January 2025?", "Ask a question")
         app.wait_for(lambda t: "JIU" in t or "uploads/JIU_REP_2025_2.en.pdf" in t or "Joint Inspection Unit" in t,
                      timeout=180, what="a citation of the uploaded PDF")
         app.shot("browser-ask-uploaded")
