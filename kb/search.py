@@ -39,8 +39,8 @@ class Ranking:
     fusion: str = "weighted"  # weighted (scores normalised per side, then summed) | rrf
     rrf_k: int = 60
     norm: str = "minmax"  # weighted fusion: minmax | max | z (per side, over its candidates)
-    dense_weight: float = 0.6
-    keyword_weight: float = 0.4
+    dense_weight: float = 0.55
+    keyword_weight: float = 0.45
     candidates: int = 100
     context_weight: float = 1.0  # BM25 weight of the title/section column against the passage body (1.0)
     per_doc_cap: int = 4
