@@ -48,8 +48,13 @@ _ANTONYMS = [
 ]
 
 
+# Idioms whose negation word does not negate ("not only X but Y", "there is nothing wrong with").
+_AFFIRMATIVE_IDIOMS = re.compile(r"\b(not only|not least|not surprisingly|no doubt|no less|nothing wrong|"
+                                 r"none other|yes (?:and|or) no|not just)\b", re.IGNORECASE)
+
+
 def _negations(text: str) -> int:
-    toks = words(text)
+    toks = words(_AFFIRMATIVE_IDIOMS.sub(" ", text))
     return sum(1 for t in toks if t in _NEGATORS or t.endswith("n't"))
 
 
@@ -80,10 +85,15 @@ def cues(claim: str, sentence: str) -> list[str]:
     if preferred is not None:
         if not preferred:
             found.append("the passage prefers the alternative (rather than / instead of)")
-    elif _CONTRAST.search(sentence) and not _CONTRAST.search(claim) and not found:
-        found.append("contrast wording (" + _CONTRAST.search(sentence).group(0).lower() + ")")
+    else:
+        plain = _AFFIRMATIVE_IDIOMS.sub(" ", sentence)
+        contrast = _CONTRAST.search(plain)
+        if contrast and not _CONTRAST.search(claim) and not found:
+            found.append(f"contrast wording ({contrast.group(0).lower()})")
     c_words, s_words = set(words(claim)), set(words(sentence))
     for a, b in _ANTONYMS:
+        if a in c_words and b in c_words:
+            continue
         if (a in c_words and b in s_words and a not in s_words) or (b in c_words and a in s_words and b not in s_words):
             found.append(f"opposite words ({a}/{b})")
             break

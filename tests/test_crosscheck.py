@@ -16,6 +16,9 @@ from kb.crosscheck import CONTRADICTS, NOT_ADDRESSED, SUPPORTS, UNCLEAR, check_c
     ("Demand will increase", "Demand will decrease sharply.", True),
     ("The agency favours flat rates", "The agency favours block tariffs rather than flat rates.", True),
     ("The agency favours block tariffs", "The agency favours block tariffs rather than flat rates.", False),
+    ("Meters help towns", "Meters not only help towns but also farms.", False),
+    ("Meters help towns", "There is nothing wrong with helping towns by meters.", False),
+    ("Small towns gain more than large ones", "Large towns were studied as well.", False),
 ])
 def test_contradiction_cues(claim, sentence, has_cue):
     """This test ensures that negation, differing numbers, opposite words and the rejected side of
