@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ingest.model import Block
+from ingest.model import Block, pages_of_span, shift_marks
 from kb.types import Passage, make_passage_id
 
 SPECIAL_TOKEN_MARGIN = 10  # room for [CLS]/[SEP] and tokenizer differences
@@ -44,6 +44,7 @@ class _Unit:
     page_start: int | None
     page_end: int | None
     page_label: str | None
+    page_marks: tuple[tuple[int, int, str | None], ...] = ()
 
 
 def split_sentences(text: str) -> list[str]:
@@ -128,7 +129,7 @@ def split_text(text: str, count_tokens: Callable[[str], int], budget: int) -> li
 
 def _unit(block: Block) -> _Unit:
     return _Unit(block.text, block.kind, block.para, block.section, block.page_start, block.page_end,
-                 block.page_label)
+                 block.page_label, block.page_marks)
 
 
 def _merge(a: _Unit, b: _Unit) -> _Unit:
@@ -140,6 +141,8 @@ def _merge(a: _Unit, b: _Unit) -> _Unit:
         page_start=a.page_start if a.page_start is not None else b.page_start,
         page_end=b.page_end if b.page_end is not None else a.page_end,
         page_label=a.page_label,
+        page_marks=a.page_marks + tuple(m for m in shift_marks(b.page_marks, len(a.text) + 1)
+                                        if not a.page_marks or m[1] != a.page_marks[-1][1]),
     )
 
 
@@ -188,8 +191,16 @@ def to_passages(
                            headings[-1].page_end, first.page_label)]
     for unit in units:
         parts = split_text(unit.text, count_tokens, budget)
+        pos = 0
         for index, text in enumerate(parts, start=1):
             seq = len(passages)
+            page_start, page_end, page_label = unit.page_start, unit.page_end, unit.page_label
+            if len(parts) > 1 and unit.page_marks:  # each part of a split paragraph gets its own pages
+                at = unit.text.find(text[:40], pos)
+                span = pages_of_span(unit.page_marks, at, at + len(text)) if at >= 0 else None
+                if span is not None:
+                    page_start, page_end, page_label = span
+                    pos = at + 1
             passages.append(
                 Passage(
                     passage_id=make_passage_id(doc_id, seq, text),
@@ -200,9 +211,9 @@ def to_passages(
                     part=index if len(parts) > 1 else 0,
                     section=unit.section,
                     kind=unit.kind,
-                    page_start=unit.page_start,
-                    page_end=unit.page_end,
-                    page_label=unit.page_label,
+                    page_start=page_start,
+                    page_end=page_end,
+                    page_label=page_label,
                 )
             )
     return passages

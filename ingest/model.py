@@ -46,3 +46,40 @@ class Block:
     page_start: int | None = None
     page_end: int | None = None
     page_label: str | None = None  # printed page of page_start where it differs
+    # where pages begin inside `text`: (char offset, PDF page, printed label), first at 0; lets
+    # the chunker give each part of a split paragraph its own pages. Empty for text files.
+    page_marks: tuple[tuple[int, int, str | None], ...] = ()
+
+
+def page_marks_of(lines: list[Line] | tuple[Line, ...], texts: list[str], body: str) -> tuple[tuple[int, int, str | None], ...]:
+    """Offsets in `body` (the joined text of `lines`) where each new page begins."""
+    marks: list[tuple[int, int, str | None]] = []
+    pos = 0
+    for line, text in zip(lines, texts):
+        if line.page is None or (marks and marks[-1][1] == line.page):
+            continue
+        probe = text.strip()[:24]
+        at = body.find(probe, pos) if probe and marks else 0
+        pos = at if at >= 0 else pos
+        marks.append((pos, line.page, line.page_label))
+    return tuple(marks)
+
+
+def shift_marks(marks: tuple[tuple[int, int, str | None], ...], by: int) -> tuple[tuple[int, int, str | None], ...]:
+    return tuple((off + by, page, label) for off, page, label in marks)
+
+
+def pages_of_span(marks: tuple[tuple[int, int, str | None], ...], start: int, end: int,
+                  ) -> tuple[int, int, str | None] | None:
+    """(first page, last page, printed label of the first) of text[start:end], or None
+    without marks."""
+    if not marks:
+        return None
+    first = marks[0]
+    last = marks[0]
+    for mark in marks:
+        if mark[0] <= start:
+            first = mark
+        if mark[0] < end:
+            last = mark
+    return first[1], max(first[1], last[1]), first[2]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from ingest.model import Block, Line, RawDocument
+from ingest.model import Block, Line, RawDocument, page_marks_of, shift_marks
 from ingest.numbering import continues_sequence
 from ingest.patterns import (
     box_title,
@@ -63,7 +63,15 @@ class _Open:
             page_start=pages[0] if pages else None,
             page_end=pages[-1] if pages else None,
             page_label=first.page_label,
+            page_marks=page_marks_of(self.lines, self.texts, body),
         )
+
+
+def _joined_marks(a: Block, b: Block, offset: int) -> tuple[tuple[int, int, str | None], ...]:
+    """The page marks of `a` followed by those of `b` shifted by `offset` (a page that just
+    continues is not marked twice)."""
+    tail = [m for m in shift_marks(b.page_marks, offset) if not a.page_marks or m[1] != a.page_marks[-1][1]]
+    return tuple(a.page_marks) + tuple(tail)
 
 
 def _join(lines: list[Line], texts: list[str]) -> str:
@@ -152,6 +160,7 @@ class _Walker:
                 page_start=prev.page_start,
                 page_end=block.page_end if block.page_end is not None else prev.page_end,
                 page_label=prev.page_label,
+                page_marks=_joined_marks(prev, block, len(prev.text) + len(sep)),
             )
         else:
             queue.append(block)
