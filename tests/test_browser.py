@@ -211,7 +211,7 @@ def test_every_mode_and_upload_on_reference_corpus(tmp_path, artifacts):
         app.shot("browser-ask")
         for mode, placeholder, query, expect in [
             ("Quote", "Topic for a quote", "why clusters make technical assistance to small firms cheaper",
-             "verified quote"),
+             "checked character for character"),
             ("Cross-check", "A claim to check", "Governments should create new clusters in promising sectors.",
              "Overall:"),
             ("Compare", "A topic to compare", "who should lead cluster upgrading, government or business",
