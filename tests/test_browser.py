@@ -147,6 +147,11 @@ class App:
         raise AssertionError(f"could not send {text!r} through the chat input")
 
     def shot(self, name: str) -> Path:
+        """A screenshot with the latest question at the top of the view (as a person reads it)."""
+        messages = self.driver.find_elements("css selector", "[data-testid='stChatMessage']")
+        if len(messages) >= 2:
+            self.driver.execute_script("arguments[0].scrollIntoView(true);", messages[-2])
+            time.sleep(0.3)
         path = ARTIFACTS / f"{name}.png"
         self.driver.save_screenshot(str(path))
         return path
