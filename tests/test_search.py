@@ -139,3 +139,24 @@ def test_a_query_naming_a_document_prefers_its_passages(kb):
         return next(h.rank for h in hits if h.document.file == FERRY.file)
 
     assert ferry_rank(kb) < ferry_rank(kb.with_ranking(doc_boost=0.0))
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_reference_corpus_meets_the_measured_retrieval_floor(tmp_path, real_embedder):
+    """This test ensures that hybrid search on the ingested reference corpus keeps the quality
+    recorded in docs/quality.md (a floor a little under it, so model noise does not flake)."""
+    from conftest import shared_path
+
+    from ingest.pipeline import sync
+    from kb.config import Settings
+    from kb.evaluate import evaluate, read_questions
+    from kb.search import KnowledgeBase
+
+    corpus, questions = shared_path("corpus"), shared_path("eval", "dev.jsonl")
+    settings = Settings.load(kb_dir=str(tmp_path / "kb"))
+    sync(corpus, tmp_path / "kb", real_embedder, settings, progress=False)
+    with KnowledgeBase.open(tmp_path / "kb", settings=settings, embedder=real_embedder) as kb:
+        m, _ = evaluate(read_questions(questions), lambda qs: kb.search_many(qs, k=10))
+    assert m["hit@5"] >= 0.72 and m["mrr@10"] >= 0.60, m
+    assert m["coverage@10"] >= 0.9 and m["para_accuracy"] >= 0.98, m
