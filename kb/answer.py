@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 NOT_ANSWERED = "The documents do not answer this."
 RETRIEVE = 10  # passages retrieved to judge the evidence
 SOURCES = 5  # passages a chat model sees
-RANK_WEIGHT = 0.2  # edge of a sentence from a higher-ranked passage (calibrated on the dev set)
+RANK_WEIGHT = 0.1  # edge of a sentence from a higher-ranked passage (calibrated on the dev set)
 RELATED = 3  # nearest passages listed when the documents do not answer
 
 
@@ -48,7 +48,7 @@ def cite_hit(n: int, hit: Hit) -> Citation:
                     short_reference=short_reference(hit.document, hit.passage))
 
 
-def select_sentences(scored: Sequence[ScoredSentence], max_sentences: int = 4, per_passage: int = 1,
+def select_sentences(scored: Sequence[ScoredSentence], max_sentences: int = 5, per_passage: int = 2,
                      min_ratio: float = 0.6, min_chars: int = 30) -> list[ScoredSentence]:
     """The best sentences (pure): at most `per_passage` from one passage, none scoring below
     `min_ratio` of the best, none repeating a chosen sentence; the first pick is always kept."""
@@ -87,7 +87,7 @@ def decide(evidence: Evidence, threshold: float) -> bool:
 
 
 def ask(kbase: KnowledgeBase, question: str, k: int = SOURCES, filters: Filters | None = None,
-        llm: ChatModel | None = None, threshold: float | None = None, max_sentences: int = 4) -> Answer:
+        llm: ChatModel | None = None, threshold: float | None = None, max_sentences: int = 5) -> Answer:
     """Answer `question` from the knowledge base with cited sentences (or say it cannot)."""
     topic = strip_framing(question)
     hits = kbase.search(topic, k=max(k, RETRIEVE), filters=filters)
