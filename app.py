@@ -127,7 +127,7 @@ def run_mode(kbase, mode: str, query: str, filters: kb.Filters) -> dict:
         return {"quotes": [q.to_dict() | {"text": q.passage.text} for q in quotes], "exports": exports}
     if mode == "Cross-check":
         return {"verdict": kb.check_claim(kbase, query, filters=filters).to_dict()}
-    return {"comparison": kb.compare(kbase, query, filters=filters).to_dict()}
+    return {"comparison": kb.compare_documents(kbase, query, filters=filters).to_dict()}
 
 
 def show_result(kbase, mode: str, result: dict, key: str) -> None:

@@ -24,7 +24,7 @@ _LAZY = {
     "format_answer": "kb.answer",
     "find_quotes": "kb.quotes",
     "check_claim": "kb.crosscheck",
-    "compare": "kb.compare",
+    "compare_documents": "kb.compare:compare",  # `kb.compare` itself is the submodule
     "export_quotes": "kb.export",
     "short_reference": "kb.cite",
     "full_reference": "kb.cite",
@@ -44,7 +44,7 @@ _LAZY = {
 
 __all__ = [  # noqa: RUF022  (grouped: eager names, then the lazy ones)
     "Document", "Filters", "Hit", "KBError", "ParsedDocument", "Passage", "Settings",
-    "KnowledgeBase", "ask", "format_answer", "find_quotes", "check_claim", "compare", "export_quotes",
+    "KnowledgeBase", "ask", "format_answer", "find_quotes", "check_claim", "compare_documents", "export_quotes",
     "short_reference", "full_reference", "load_chat_model", "verify_answer", "sync_folder", "add_files", "remove_document",
     "Answer", "Citation", "Quote", "Verdict", "DocumentVerdict", "Comparison", "CompareRow",
 ]
@@ -54,6 +54,7 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'kb' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
+    module, _, attr = module.partition(":")
+    value = getattr(import_module(module), attr or name)
     globals()[name] = value
     return value
