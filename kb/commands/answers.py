@@ -11,22 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kb.commands.search import _filters, _open
+from kb.commands.search import _filters, _open, add_query_args
 from kb.errors import QueryError
 
 
 def _common(p: argparse.ArgumentParser, k_help: str) -> None:
     p.add_argument("question", nargs="?", help="the question, topic or claim")
-    p.add_argument("-k", type=int, default=None, help=k_help)
-    p.add_argument("--json", action="store_true", help="print JSON (one line per question in --batch mode)")
-    p.add_argument("--doc", action="append", default=[], metavar="FILE",
-                   help="only this document (file name, symbol or id); repeat for several")
-    p.add_argument("--publisher", action="append", default=[], help="only documents of this publisher")
-    p.add_argument("--kind", action="append", default=[], help="only documents of this kind (e.g. 'issues paper')")
-    p.add_argument("--year-min", type=int, default=None, help="only documents from this year on")
-    p.add_argument("--year-max", type=int, default=None, help="only documents up to this year")
-    p.add_argument("--batch", type=Path, metavar="FILE.jsonl",
-                   help='read {"id", "question"} lines and write one JSON line per question')
+    add_query_args(p, k_help, 'read {"id", "question"} lines and write one JSON line per question')
 
 
 def register(sub: argparse._SubParsersAction) -> None:

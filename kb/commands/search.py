@@ -15,16 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("search", help="find the passages that answer a question",
                        description="Hybrid (dense + keyword) search; prints cited passages best first.")
     p.add_argument("query", nargs="?", help="the question or words to search for")
-    p.add_argument("-k", type=int, default=None, help="number of hits (default: $KB_K or 10)")
-    p.add_argument("--json", action="store_true", help="print JSON (one line per query in --batch mode)")
-    p.add_argument("--doc", action="append", default=[], metavar="FILE",
-                   help="only this document (file name, symbol or id); repeat for several")
-    p.add_argument("--publisher", action="append", default=[], help="only documents of this publisher")
-    p.add_argument("--kind", action="append", default=[], help="only documents of this kind (e.g. 'issues paper')")
-    p.add_argument("--year-min", type=int, default=None, help="only documents from this year on")
-    p.add_argument("--year-max", type=int, default=None, help="only documents up to this year")
-    p.add_argument("--batch", type=Path, metavar="FILE.jsonl",
-                   help='read {"id", "question"} lines and write {"id", "hits"} lines')
+    add_query_args(p, "number of hits (default: $KB_K or 10)", 'read {"id", "question"} lines and write {"id", "hits"} lines')
     p.set_defaults(func=run_search)
 
     e = sub.add_parser("eval", help="score retrieval on a question file (hit@1, hit@5, MRR@10, coverage)",
@@ -33,6 +24,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     e.add_argument("-k", type=int, default=10, help="hits scored per question (default 10)")
     e.add_argument("--json", action="store_true", help="print the metrics and per-question ranks as JSON")
     e.set_defaults(func=run_eval)
+
+
+def add_query_args(p: argparse.ArgumentParser, k_help: str, batch_help: str) -> None:
+    """The options every querying command shares: -k, --json, the filters and --batch."""
+    p.add_argument("-k", type=int, default=None, help=k_help)
+    p.add_argument("--json", action="store_true", help="print JSON (one line per question in --batch mode)")
+    p.add_argument("--doc", action="append", default=[], metavar="FILE",
+                   help="only this document (file name, symbol or id); repeat for several")
+    p.add_argument("--publisher", action="append", default=[], help="only documents of this publisher")
+    p.add_argument("--kind", action="append", default=[], help="only documents of this kind (e.g. 'issues paper')")
+    p.add_argument("--year-min", type=int, default=None, help="only documents from this year on")
+    p.add_argument("--year-max", type=int, default=None, help="only documents up to this year")
+    p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help=batch_help)
 
 
 def _open(args: argparse.Namespace):
