@@ -9,6 +9,7 @@ and rarer terms.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -69,6 +70,14 @@ def quote_term(term: str) -> str:
 def match_expression(query: str, max_terms: int = MAX_TERMS) -> str:
     """The FTS5 MATCH expression for a user query; empty when it has no word at all."""
     return " OR ".join(quote_term(t) for t in query_terms(query, max_terms))
+
+
+def proximity_expression(query: str, span: int = 3, max_terms: int = MAX_TERMS) -> str:
+    """An FTS5 expression matching passages where two adjacent content terms of the query lie
+    within `span` words of each other (`NEAR("a" "b", 3) OR ...`); empty with fewer than two terms.
+    Its BM25 rewards passages that keep the query's word pairs together."""
+    t = query_terms(query, max_terms)
+    return " OR ".join(f"NEAR({quote_term(a)} {quote_term(b)}, {span})" for a, b in itertools.pairwise(t) if a != b)
 
 
 def document_terms(*fields: str | int | None) -> frozenset[str]:

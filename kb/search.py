@@ -19,7 +19,8 @@ import numpy as np
 from kb import fusion
 from kb.config import Settings
 from kb.errors import QueryError
-from kb.keyword import document_mentions, document_terms, match_expression
+from kb.keyword import document_mentions, document_terms, match_expression, proximity_expression
+from kb.query import strip_framing
 from kb.store import Store
 from kb.types import Document, Filters, Hit, Passage
 
@@ -39,8 +40,11 @@ class Ranking:
     fusion: str = "weighted"  # weighted (scores normalised per side, then summed) | rrf
     rrf_k: int = 60
     norm: str = "minmax"  # weighted fusion: minmax | max | z (per side, over its candidates)
-    dense_weight: float = 0.55
-    keyword_weight: float = 0.45
+    dense_weight: float = 0.6
+    keyword_weight: float = 0.4
+    proximity_weight: float = 0.1  # weighted fusion: BM25 of adjacent query-term pairs (NEAR, 3 words), max-normalised
+    proximity_span: int = 3
+    strip_framing: bool = False  # dense side embeds the question without its request frame (kb.query; off: dev +1, dev-un -1)
     candidates: int = 100
     context_weight: float = 1.0  # BM25 weight of the title/section column against the passage body (1.0)
     per_doc_cap: int = 4
@@ -113,17 +117,20 @@ class KnowledgeBase:
             return [[] for _ in cleaned]
         return [self._rank(*c, k) for c in self._candidates(cleaned, allowed)]
 
-    def _candidates(self, cleaned: list[str], allowed: np.ndarray | None) -> list[tuple[dict, dict, dict]]:
-        """Per query, the dense and keyword candidates as {rowid: score} and the documents it names."""
+    def _candidates(self, cleaned: list[str], allowed: np.ndarray | None) -> list[tuple[dict, dict, dict, dict]]:
+        """Per query, the dense, keyword and term-pair candidates as {rowid: score} and the
+        documents it names."""
         r = self.ranking
         qvecs = None
         if r.mode != "keyword" and cleaned:
-            qvecs = self.embedder.encode([q[:_EMBED_CHARS] for q in cleaned], batch_size=64)
+            texts = [strip_framing(q) if r.strip_framing else q for q in cleaned]
+            qvecs = self.embedder.encode([q[:_EMBED_CHARS] for q in texts], batch_size=64)
         out = []
         for i, q in enumerate(cleaned):
             dense = self._dense(qvecs[i], r.candidates, allowed) if qvecs is not None else {}
             keyword = self._keyword(q, r.candidates, allowed) if r.mode != "dense" else {}
-            out.append((dense, keyword, document_mentions(q, self._naming_terms())))
+            pairs = self._pairs(q, r.candidates, allowed) if r.mode == "hybrid" and r.proximity_weight else {}
+            out.append((dense, keyword, pairs, document_mentions(q, self._naming_terms())))
         return out
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
@@ -134,6 +141,11 @@ class KnowledgeBase:
         weights = (1.0, self.ranking.context_weight)
         return dict(self.store.keyword_search(match_expression(query), n, allowed, weights=weights))
 
+    def _pairs(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
+        weights = (1.0, self.ranking.context_weight)
+        expr = proximity_expression(query, self.ranking.proximity_span)
+        return dict(self.store.keyword_search(expr, n, allowed, weights=weights)) if expr else {}
+
     def _naming_terms(self) -> dict[str, frozenset[str]]:
         if self._doc_terms is None:
             self._doc_terms = {d.doc_id: document_terms(d.authors, d.publisher, d.year, d.symbol, d.kind,
@@ -141,15 +153,16 @@ class KnowledgeBase:
                                for d in self.store.documents()}
         return self._doc_terms
 
-    def _rank(self, dense: dict[int, float], keyword: dict[int, float], mentions: dict[str, float],
-              k: int) -> list[Hit]:
+    def _rank(self, dense: dict[int, float], keyword: dict[int, float], pairs: dict[int, float],
+              mentions: dict[str, float], k: int) -> list[Hit]:
         r = self.ranking
         dense = {} if r.mode == "keyword" else dense
         keyword = {} if r.mode == "dense" else keyword
         d_rank, k_rank = fusion.ranks(dense), fusion.ranks(keyword)
         if r.fusion == "weighted":
             norm = {"minmax": fusion.minmax, "max": fusion.max_normalise, "z": fusion.zscore}[r.norm]
-            fused = fusion.weighted_sum([norm(dense), norm(keyword)], [r.dense_weight, r.keyword_weight])
+            fused = fusion.weighted_sum([norm(dense), norm(keyword), fusion.max_normalise(pairs)],
+                                        [r.dense_weight, r.keyword_weight, r.proximity_weight])
             if r.norm == "z":  # keep scores positive for the document boost
                 low = min(fused.values(), default=0.0)
                 fused = {i: v - low + 1e-6 for i, v in fused.items()}

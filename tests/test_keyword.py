@@ -6,7 +6,14 @@ import sqlite3
 
 import pytest
 
-from kb.keyword import MAX_TERMS, document_mentions, document_terms, match_expression, query_terms
+from kb.keyword import (
+    MAX_TERMS,
+    document_mentions,
+    document_terms,
+    match_expression,
+    proximity_expression,
+    query_terms,
+)
 
 
 def test_query_terms_drop_stopwords_and_question_words():
@@ -32,16 +39,16 @@ def test_long_query_is_capped():
 @pytest.mark.parametrize("query", [
     'say "hello', "lane*", "cycling NEAR bees", "lanes OR bees", "-lanes", "(lanes) AND (bees)",
     "title:lanes", "lanes^2 {x} [y]", "'; DROP TABLE passages; --", "自転車 レーン", "велосипед дорожки",
-    "a\x00b\x1fc", "NOT", "\"\"\"", "*", "NEAR(", "dépôt",
+    "a\x00b\x1fc", "NOT", "\"\"\"", "*", "NEAR(", "dépôt", "x² ½ ⅓ lanes", "lanes_ _bees", "①② lanes",
 ])
 def test_any_query_gives_a_valid_fts5_expression(query):
     """This test ensures that keyword-engine syntax in a query is quoted, never parsed by FTS5."""
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='porter unicode61 remove_diacritics 2')")
     conn.execute("INSERT INTO t(body) VALUES ('lanes and bees near the title')")
-    expr = match_expression(query)
-    if expr:
-        conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (expr,)).fetchall()  # must not raise
+    for expr in (match_expression(query), proximity_expression(query)):
+        if expr:
+            conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (expr,)).fetchall()  # must not raise
 
 
 def test_operators_are_searched_as_words():
@@ -67,3 +74,20 @@ def test_document_mentions_weigh_rare_naming_words():
     m = document_mentions("the 2005 note", docs)
     assert m["b"] > m["c"] > 0
     assert document_mentions("bees", docs) == {}
+
+
+def test_proximity_expression_pairs_adjacent_content_terms():
+    """This test ensures that each pair of neighbouring content terms becomes one quoted NEAR group."""
+    assert proximity_expression("What does the paper say about protected cycling lanes?", span=2) == (
+        'NEAR("protected" "cycling", 2) OR NEAR("cycling" "lanes", 2)')
+    assert proximity_expression("lanes") == ""
+
+
+def test_proximity_expression_ranks_passages_keeping_the_pair_together():
+    """This test ensures that a passage with the two words close together matches and one with them far apart does not."""
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5(body, tokenize='porter unicode61 remove_diacritics 2')")
+    conn.execute("INSERT INTO t(rowid, body) VALUES (1, 'protected cycling lanes'), "
+                 "(2, 'protected areas are far from any road used for cycling')")
+    rows = conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (proximity_expression("protected cycling", span=3),))
+    assert [r[0] for r in rows] == [1]
