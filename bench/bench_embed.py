@@ -9,7 +9,8 @@
    backends (overlap of the two top-10 sets) and the cosine of each passage's two vectors;
 4. unless --no-ingest: `kb ingest ../shared/corpus --backend B` (fresh process, files to a
    searchable store) and `kb eval ../shared/eval/dev.jsonl` for both, giving ingest seconds
-   and dev-set hit@5 / MRR@10.
+   and dev-set hit@5 / MRR@10, and the plain LangChain pipeline's ingest of the same files
+   (bench_langchain.py's) as the baseline for ingest time.
 """
 
 from __future__ import annotations
@@ -97,6 +98,14 @@ def ingest_and_eval(backend: str, workdir: Path) -> dict:
     return {"seconds": seconds, "passages": manifest.get("passages"), "model": manifest.get("model"), **metrics}
 
 
+def langchain_ingest() -> tuple[int, float]:
+    """(chunks, seconds) of the plain LangChain pipeline over the corpus (bench_langchain.py's)."""
+    from bench_langchain import langchain_pipeline
+
+    _, chunks, seconds = langchain_pipeline(shared("corpus"))
+    return chunks, seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--limit", type=int, default=300, help="passages for the throughput test (0 = all)")
@@ -132,6 +141,7 @@ def main() -> None:
     if not args.no_ingest:
         work = Path(tempfile.mkdtemp(prefix="kb-bench-embed-"))
         runs = {b: ingest_and_eval(b, work) for b in BACKENDS}
+        lc_chunks, lc_seconds = langchain_ingest()
         print()
         rows = []
         for b, r in runs.items():
@@ -142,6 +152,10 @@ def main() -> None:
                          r["passages"], r.get("hit@5"), r.get("mrr@10"), r.get("hit@1")))
         print(table(["kb ingest ../shared/corpus + kb eval dev", "ingest s", "vs torch", "passages", "hit@5",
                      "MRR@10", "hit@1"], rows))
+        print(f"\nPlain LangChain pipeline on the same files, same run (bench_langchain.langchain_pipeline, "
+              f"model load excluded): {lc_chunks} chunks in {lc_seconds:.1f} s. kb ingest (a fresh process, "
+              "model load and start-up included) as a share of it: "
+              + ", ".join(f"{b} {r['seconds'] / lc_seconds:.2f}" for b, r in runs.items() if "seconds" in r))
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nReproduce: python bench/bench_embed.py --limit {args.limit} --repeats {args.repeats}"
           + (" --no-ingest" if args.no_ingest else ""))

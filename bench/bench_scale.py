@@ -284,7 +284,8 @@ def measure_queries(path: Path, n: int) -> None:
         store.remove_document(f"{3:016x}")
     store.save()
     t_delete = time.perf_counter() - t0
-    index_bytes = (path / "vectors.faiss").stat().st_size + (path / "vectors.faiss.ids.npy").stat().st_size
+    index_file = json.loads((path / "vectors.json").read_text()).get("file", "vectors.faiss")
+    index_bytes = sum(f.stat().st_size for f in path.glob(index_file + "*"))
     print(table(["query path (ms)", "p50", "p95", "p50 vs exact dense"], [
         ("hybrid: KnowledgeBase.search (dense+FTS5+fusion+fetch)", pct(hybrid, .5), pct(hybrid, .95),
          f"{pct(hybrid, .5) / pct(exact_ms, .5):.2f}x"),
