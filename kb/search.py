@@ -42,8 +42,8 @@ class Ranking:
     norm: str = "minmax"  # weighted fusion: minmax | max | z (per side, over its candidates)
     dense_weight: float = 0.6
     keyword_weight: float = 0.4
-    proximity_weight: float = 0.1  # weighted fusion: BM25 of adjacent query-term pairs (NEAR, 3 words), max-normalised
-    proximity_span: int = 3
+    proximity_weight: float = 0.1  # weighted fusion: BM25 of adjacent query-term pairs (NEAR, 5 words), max-normalised
+    proximity_span: int = 5
     strip_framing: bool = False  # dense side embeds the question without its request frame (kb.query; off: dev +1, dev-un -1)
     candidates: int = 100
     context_weight: float = 1.0  # BM25 weight of the title/section column against the passage body (1.0)
