@@ -23,7 +23,7 @@ WIDE = 50  # passages of the wide search that nominate documents
 MAX_DOCS = 12
 MIN_STRENGTH = 0.35  # rows whose best passage is weaker than this are left out
 POOL = 6  # passages per document whose sentences are scored to pick its best ones
-RANK_WEIGHT = 0.2  # edge of a passage ranked higher by the per-document search
+PASSAGE_WEIGHT = 0.5  # weight of the passage's search score (relative to its document's best) in picking rows
 
 
 def compare(kbase: KnowledgeBase, topic: str, per_doc: int = 2, filters: Filters | None = None,
@@ -46,8 +46,10 @@ def compare(kbase: KnowledgeBase, topic: str, per_doc: int = 2, filters: Filters
     rows = []
     for doc in nominated[:max_docs]:
         mine = [i for i, h in enumerate(pool) if h.document.doc_id == doc.doc_id]
-        rank = {i: r for r, i in enumerate(mine)}
-        mine.sort(key=lambda i: -(best.get(i, 0.0) + RANK_WEIGHT / (1 + rank[i])))
+        top = max((pool[i].score for i in mine), default=0.0) or 1.0
+        # a passage's own search score (relative to the document's best) counts as much as its
+        # best sentence: one well-matching sentence in an off-topic paragraph should not win
+        mine.sort(key=lambda i: -(best.get(i, 0.0) + PASSAGE_WEIGHT * pool[i].score / top))
         chosen = [pool[i] for i in mine[:per_doc]]
         if not chosen:
             continue
