@@ -45,6 +45,9 @@ class Settings:
     llm: str = _setting("", "Optional chat model: 'ollama:MODEL' or 'openai:MODEL'; empty = offline answers.")
     llm_base_url: str = _setting("", "Base URL of an OpenAI-compatible or Ollama endpoint for the optional LLM.")
     llm_api_key: str = _setting("", "API key for the OpenAI-compatible endpoint (if it needs one).")
+    light_queries: bool = _setting(
+        True, "Encode questions with the verified fp32 ONNX copy of a torch model (same vectors, no torch "
+        "import: fast start); made once by `kb ingest`.")
     index_threshold: int = _setting(
         200_000, "Passage count past which the vector index switches from exact to approximate (HNSW)."
     )

@@ -171,6 +171,38 @@ class HashEmbedder:
         return len(re.findall(r"\w+|[^\w\s]", text))
 
 
+def load_query_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", device: str = "auto",
+                        max_tokens: int = 256, light: bool = True) -> Embedder:
+    """The embedder for questions against a store. For a store built with the torch backend this
+    is, when cached, the verified fp32 ONNX export of the same model file (same vectors, ready
+    in a fraction of a second without importing torch); otherwise `load_embedder`."""
+    if light and backend == "torch" and not model.endswith("-onnx-int8") and not model.startswith("hash-bow-"):
+        try:
+            from kb.onnx_export import cached_fp32_model
+
+            if cached_fp32_model(resolve_model_path(model)) is not None:
+                from kb.onnx_embed import OnnxEmbedder
+
+                return OnnxEmbedder(model, max_tokens=max_tokens, variant="fp32")
+        except (ImportError, EmbeddingError) as exc:
+            log.info("light query encoder unavailable (%s); loading the torch model", exc)
+    return load_embedder(model, backend, device, max_tokens)
+
+
+def prepare_light_queries(model: str) -> bool:
+    """Export and verify the fp32 ONNX copy of a torch model once (after an ingest), so later
+    queries start fast; False when it cannot be made or does not give the same vectors."""
+    if model.startswith("hash-bow-") or model.endswith("-onnx-int8"):
+        return False
+    try:
+        from kb.onnx_export import ensure_fp32_model
+
+        return ensure_fp32_model(resolve_model_path(model)) is not None
+    except (ImportError, EmbeddingError, OSError, RuntimeError) as exc:
+        log.warning("could not prepare the light query encoder (%s); queries will load torch", exc)
+        return False
+
+
 def load_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", device: str = "auto",
                   max_tokens: int = 256) -> Embedder:
     """Build the embedder a store or a query needs."""

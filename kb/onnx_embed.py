@@ -62,7 +62,10 @@ class OnnxEmbedder:
     """int8 ONNX transformer on onnxruntime (CPU), tokenizers for word pieces."""
 
     def __init__(self, model: str = DEFAULT_MODEL, max_tokens: int = 256, cache_dir: Path | None = None,
-                 threads: int = 0) -> None:
+                 threads: int = 0, variant: str = "int8", onnx_file: Path | None = None) -> None:
+        """`variant` "int8" is the onnx-int8 backend (its own model name); "fp32" runs the verified
+        fp32 export of the torch model (kb.onnx_export.ensure_fp32_model) under the torch model's
+        name, as a light query encoder for stores built with torch."""
         path = resolve_model_path(model)
         tok_file = Path(path) / "tokenizer.json"
         if not tok_file.exists():
@@ -74,9 +77,21 @@ class OnnxEmbedder:
         except ImportError:
             raise EmbeddingError("the onnx-int8 backend needs onnxruntime and tokenizers; "
                                  "run `pip install -r requirements.txt` or use KB_BACKEND=torch") from None
-        from kb.onnx_export import ensure_int8_model
+        base = DEFAULT_MODEL if path != model else Path(model).name or model
+        if variant == "fp32":
+            from kb.embed import model_fingerprint
+            from kb.onnx_export import cached_fp32_model
 
-        onnx_file, meta = ensure_int8_model(path, cache_dir)
+            onnx_file = onnx_file or cached_fp32_model(path, cache_dir)
+            if onnx_file is None:
+                raise EmbeddingError(f"no verified fp32 ONNX export of {model!r} is cached; run `kb ingest` once "
+                                     "with KB_BACKEND=torch, or set KB_LIGHT_QUERIES=0")
+            name = f"{base}@{model_fingerprint(path)}"
+        else:
+            from kb.onnx_export import ensure_int8_model
+
+            onnx_file, meta = ensure_int8_model(path, cache_dir)
+            name = f"{base}-onnx-int8@{meta['sha256'][:12]}"
         self.max_tokens = _seq_limit(path, max_tokens)
         self._tok = Tokenizer.from_file(str(tok_file))
         self._tok.no_padding()
@@ -94,8 +109,7 @@ class OnnxEmbedder:
                                  f"delete {str(onnx_file.parent)!r} so it is exported again") from exc
         self._inputs = {i.name for i in self._session.get_inputs()}
         self.dim = int(self._session.get_outputs()[0].shape[-1])
-        base = DEFAULT_MODEL if path != model else Path(model).name or model
-        self.name = f"{base}-onnx-int8@{meta['sha256'][:12]}"
+        self.name = name
         self.model_file = str(onnx_file)
 
     # Two halves of encode, public so benchmarks can time them apart.

@@ -90,14 +90,14 @@ class KnowledgeBase:
     def embedder(self) -> Embedder:
         """The model the store was built with, loaded once on first use."""
         if self._embedder is None:
-            from kb.embed import load_embedder
+            from kb.embed import load_query_embedder
 
             built = str(self.store.manifest["model"])
             base = built.split("@")[0]
             configured = self.settings.model
             model = configured if base in (configured, Path(configured).name) else base
-            emb = load_embedder(model, backend=self.settings.backend, device=self.settings.device,
-                                max_tokens=self.settings.max_tokens)
+            emb = load_query_embedder(model, backend=self.settings.backend, device=self.settings.device,
+                                      max_tokens=self.settings.max_tokens, light=self.settings.light_queries)
             self.store.check_model(emb.name, emb.dim)
             self._embedder = emb
         return self._embedder

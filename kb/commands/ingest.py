@@ -129,6 +129,10 @@ def run_ingest(args: argparse.Namespace) -> int:
     else:
         embedder = load_embedder(settings.model, settings.backend, settings.device, settings.max_tokens)
     report = sync(args.folder, settings.kb_path, embedder, settings, progress=not args.no_progress)
+    if settings.light_queries and settings.backend == "torch":
+        from kb.embed import prepare_light_queries
+
+        prepare_light_queries(settings.model)  # once per model and machine: fast `kb ask` start-up
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
