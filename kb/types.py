@@ -13,7 +13,7 @@ from typing import Any
 
 # Bump when the passage fields or the chunking rules change: a store built with another
 # schema version refuses to open (rebuild it with `kb ingest`).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: parts of a split paragraph carry their own pages
 
 
 def content_id(*parts: object, length: int = 16) -> str:

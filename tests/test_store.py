@@ -120,3 +120,15 @@ def test_index_files_are_named_by_generation(tmp_path, fake_embedder):
     files = sorted(p.name for p in (tmp_path / "kb").glob("vectors*.faiss*"))
     assert all(f.startswith(meta["file"]) for f in files), files
     assert Store.open(tmp_path / "kb").index.size == 2
+
+
+def test_store_of_another_schema_is_refused(tmp_path, fake_embedder):
+    """This test ensures that a store built with an older passage schema is a clear error that
+    says how to rebuild it, not silently wrong citations."""
+    Store.create(tmp_path / "kb", fake_embedder.name, fake_embedder.dim).close()
+    manifest = tmp_path / "kb" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["schema_version"] = 1
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(StoreMismatchError, match="re-run `kb ingest`"):
+        Store.open(tmp_path / "kb")
