@@ -17,9 +17,17 @@ from typing import TYPE_CHECKING, Self
 import numpy as np
 
 from kb import fusion
+from kb.common_terms import PRUNE_FROM, rare_terms
 from kb.config import Settings
 from kb.errors import QueryError
-from kb.keyword import document_mentions, document_terms, match_expression, proximity_expression
+from kb.keyword import (
+    document_mentions,
+    document_terms,
+    match_expression,
+    proximity_expression,
+    query_terms,
+    quote_term,
+)
 from kb.query import strip_framing
 from kb.store import Store
 from kb.types import Document, Filters, Hit, Passage
@@ -139,7 +147,13 @@ class KnowledgeBase:
 
     def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         weights = (1.0, self.ranking.context_weight)
-        return dict(self.store.keyword_search(match_expression(query), n, allowed, weights=weights))
+        total = int(self.store.manifest.get("passages", 0))
+        if total >= PRUNE_FROM:  # a large store: terms found in >1% of passages are left out (speed)
+            terms = rare_terms(self.store.conn, query_terms(query), total)
+            expr = " OR ".join(quote_term(t) for t in terms)
+        else:
+            expr = match_expression(query)
+        return dict(self.store.keyword_search(expr, n, allowed, weights=weights))
 
     def _pairs(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         weights = (1.0, self.ranking.context_weight)
