@@ -6,7 +6,7 @@ function is tested with hand-written numbers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -70,9 +70,12 @@ def weighted_sum(sides: Sequence[Mapping[K, float]], weights: Sequence[float]) -
     return out
 
 
-def top_k_capped(items: Iterable[T], k: int, group: Callable[[T], Hashable], cap: int) -> list[T]:
+def top_k_capped(items: Iterable[T], k: int, group: Callable[[T], Hashable], cap: int,
+                 protected: Collection[T] = ()) -> list[T]:
     """The first k items (already best first) with at most `cap` per group; when fewer than
     k pass the cap, the best of the held-back items fill the remaining places in order.
+    `protected` items (each side's best hit) pass the cap whatever their group's count, so
+    diversity never pushes the strongest evidence of one retriever out of the top k.
     cap <= 0 disables the limit."""
     items = list(items)
     if cap <= 0:
@@ -82,7 +85,7 @@ def top_k_capped(items: Iterable[T], k: int, group: Callable[[T], Hashable], cap
     count: dict[Hashable, int] = {}
     for it in items:
         g = group(it)
-        if count.get(g, 0) < cap:
+        if count.get(g, 0) < cap or it in protected:
             count[g] = count.get(g, 0) + 1
             kept.append(it)
             if len(kept) == k:

@@ -191,7 +191,8 @@ class KnowledgeBase:
                 fused[i] *= 1.0 + boost.get(p.doc_id, 0.0)
         order = sorted(fused, key=lambda i: -fused[i])
         ranked = [i for i in order if i in passages]
-        top = fusion.top_k_capped(ranked, k, lambda i: passages[i].doc_id, r.per_doc_cap)
+        best_of_each = {min(side, key=side.get) for side in (d_rank, k_rank) if side}
+        top = fusion.top_k_capped(ranked, k, lambda i: passages[i].doc_id, r.per_doc_cap, protected=best_of_each)
         return [
             Hit(passage=passages[i], document=self.store.document(passages[i].doc_id), score=fused[i], rank=n,
                 dense_score=dense.get(i), keyword_score=keyword.get(i),

@@ -59,3 +59,14 @@ def test_top_k_capped_limits_each_group(cap, expected):
 def test_top_k_capped_stops_at_k():
     """This test ensures that no more than k items come back."""
     assert fusion.top_k_capped(["a1", "b1", "a2", "a3"], 2, lambda s: s[0], 1) == ["a1", "b1"]
+
+
+def test_cap_never_drops_a_sides_best_hit():
+    """This test ensures that the per-document cap does not push the best hit of one retriever
+    out of the top k (a keyword rank-1 passage in a document that already has `cap` hits)."""
+    from kb.fusion import top_k_capped
+
+    items = ["a1", "a2", "b1", "a3", "a4"]
+    assert top_k_capped(items, 4, lambda s: s[0], cap=2) == ["a1", "a2", "b1", "a3"]
+    assert top_k_capped(items, 3, lambda s: s[0], cap=2, protected={"a3"}) == ["a1", "a2", "b1"]
+    assert top_k_capped(items, 4, lambda s: s[0], cap=1, protected={"a4"}) == ["a1", "b1", "a4", "a2"]
