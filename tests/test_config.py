@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
 from kb.config import Settings, settings_help
 from kb.errors import ConfigError
-
-from conftest import ROOT
 
 
 def test_environment_overrides_defaults(monkeypatch):
