@@ -16,7 +16,7 @@ from typing import Any
 
 from kb.config import Settings
 from kb.errors import IngestError
-from kb.store import Store
+from kb.store import Store, store_model
 
 UPLOADS = "uploads"
 SUPPORTED = (".pdf", ".txt", ".md", ".markdown")
@@ -36,12 +36,7 @@ def _embedder(settings: Settings, embedder: Any | None) -> Any:
         return embedder
     from kb.embed import load_embedder
 
-    manifest = Path(settings.kb_dir) / "manifest.json"
-    model = settings.model
-    if manifest.exists():  # ingest with the model the store was built with
-        import json
-
-        model = json.loads(manifest.read_text())["model"].split("@")[0]
+    model = store_model(settings.kb_path) or settings.model  # ingest with the model the store was built with
     return load_embedder(model, settings.backend, settings.device, settings.max_tokens)
 
 

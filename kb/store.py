@@ -67,6 +67,22 @@ _PASSAGE_COLS = ("passage_id", "doc_id", "seq", "text", "para", "part", "section
                  "page_start", "page_end", "page_label")
 
 
+def store_manifest(kb_path: Path) -> dict | None:
+    """The manifest of an existing store, or None (no store there, or unreadable)."""
+    try:
+        return json.loads((Path(kb_path) / MANIFEST).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def store_model(kb_path: Path) -> str | None:
+    """The model setting an existing store was built with ("all-MiniLM-L6-v2", "hash-bow-64" ...)."""
+    manifest = store_manifest(kb_path)
+    if not manifest:
+        return None
+    return str(manifest.get("model", "")).split("@")[0] or None
+
+
 def _doc_from_row(row: sqlite3.Row) -> Document:
     d = {c: row[c] for c in _DOC_COLS}
     d["flags"] = tuple(json.loads(d["flags"]))

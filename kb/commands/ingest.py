@@ -68,24 +68,6 @@ def _open_store(args: argparse.Namespace):
     return Store.open(_settings(args).kb_path)
 
 
-def store_manifest(kb_path: Path) -> dict | None:
-    """The manifest of an existing store, or None."""
-    from kb.store import MANIFEST
-
-    try:
-        return json.loads((kb_path / MANIFEST).read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
-
-
-def store_model(kb_path: Path) -> str | None:
-    """The model setting an existing store was built with ("all-MiniLM-L6-v2", "hash-bow-64" ...)."""
-    manifest = store_manifest(kb_path)
-    if not manifest:
-        return None
-    return str(manifest.get("model", "")).split("@")[0] or None
-
-
 class LazyEmbedder:
     """The store's embedder, loaded only when text must be tokenised or embedded, so a sync with
     nothing to do does not pay for loading the model. `load()` checks it is the store's model."""
@@ -117,6 +99,7 @@ class LazyEmbedder:
 def run_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import iter_report_lines, sync
     from kb.embed import load_embedder
+    from kb.store import store_manifest, store_model
 
     settings = _settings(args, model=args.model, backend=args.backend, file_timeout=args.timeout)
     built = store_model(settings.kb_path)
