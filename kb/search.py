@@ -19,7 +19,7 @@ import numpy as np
 from kb import fusion
 from kb.common_terms import PRUNE_FROM, rare_terms
 from kb.config import Settings
-from kb.errors import QueryError
+from kb.errors import QueryError, StoreError
 from kb.keyword import (
     document_mentions,
     document_terms,
@@ -120,6 +120,9 @@ class KnowledgeBase:
         if k < 1:
             raise QueryError(f"k={k} asks for no results; use k >= 1")
         cleaned = [clean_query(q) for q in queries]
+        if not self.store.documents():
+            raise StoreError(f'the knowledge base at "{self.store.path}" holds no documents yet; put your papers '
+                             "(PDF, TXT, Markdown) in a folder and run `kb ingest FOLDER`")
         allowed = self.store.allowed_rowids(filters or Filters())
         if allowed is not None and len(allowed) == 0:
             return [[] for _ in cleaned]

@@ -145,3 +145,17 @@ def test_python_m_ingest_is_kb_ingest(papers, tmp_path):
                            "--no-progress"], check=False, capture_output=True, text=True, cwd=root, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "2 added" in proc.stdout
+
+
+def test_empty_folder_and_empty_knowledge_base_say_what_to_do(capsys, tmp_path, monkeypatch):
+    """This test ensures that a newcomer who ingests an empty folder and then asks is told to add
+    papers, instead of getting "The documents do not answer this"."""
+    from kb.cli import main
+
+    monkeypatch.setenv("KB_MODEL", "hash-bow-64")
+    (tmp_path / "papers").mkdir()
+    assert main(["--kb", str(tmp_path / "kb"), "ingest", str(tmp_path / "papers"), "--no-progress"]) == 0
+    assert "no papers in" in capsys.readouterr().err
+    assert main(["--kb", str(tmp_path / "kb"), "ask", "anything at all?"]) == 1
+    err = capsys.readouterr().err
+    assert "holds no documents yet" in err and "kb ingest FOLDER" in err and err.count("\n") == 1

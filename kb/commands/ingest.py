@@ -116,6 +116,9 @@ def run_ingest(args: argparse.Namespace) -> int:
         from kb.embed import prepare_light_queries
 
         prepare_light_queries(settings.model)  # once per model and machine: fast `kb ask` start-up
+    if report.documents == 0:
+        print(f'kb: no papers in "{args.folder}" yet: put PDF, TXT or Markdown files there and run '
+              "`kb ingest` again", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
