@@ -6,7 +6,9 @@ with a minimum of 8 tokens, and never more than 12 needed for quotes longer than
 Per answerable question, the rank of the first hit in the top 10 gives hit@1, hit@5 and
 MRR@10; cross-document coverage@10 is the share of a multi-document question's documents
 with a hit in the top 10; paragraph accuracy is the share of hits on quotes with a printed
-paragraph number whose passage carries that number; page accuracy the same for PDF pages.
+paragraph number whose passage carries that number (one judgement per hit: a passage hitting
+several quotes is right when it carries the paragraph of any of them); page accuracy the same
+for PDF pages.
 """
 
 from __future__ import annotations
@@ -106,18 +108,23 @@ def score_question(q: Question, hits: Sequence[Hit], depth: int = 10) -> Questio
     s = QuestionScore(q.qid, q.qtype, bool(q.evidence), None, len(gold_docs), 0)
     found_docs: set = set()
     for rank, h in enumerate(hits, start=1):
-        for e in q.evidence:
-            if not hits_quote(h.passage.text, e.get("quote", "")):
-                continue
-            if s.first_hit is None:
-                s.first_hit = rank
-            found_docs.add(e.get("doc"))
-            if e.get("para") not in (None, ""):
-                s.para_checked += 1
-                s.para_right += int(str(h.passage.para) == str(e["para"]))
-            if isinstance(e.get("page"), int):
-                s.page_checked += 1
-                s.page_right += int(h.passage.page_start == e["page"])
+        matched = [e for e in q.evidence if hits_quote(h.passage.text, e.get("quote", ""))]
+        if not matched:
+            continue
+        if s.first_hit is None:
+            s.first_hit = rank
+        found_docs.update(e.get("doc") for e in matched)
+        # One judgement per hit: a passage that hits several gold quotes (a summary box
+        # repeating a numbered paragraph) is right when it carries the paragraph of any of them,
+        # or none where one of them has none.
+        if any(e.get("para") not in (None, "") for e in matched):
+            s.para_checked += 1
+            gold_paras = {str(e["para"]) if e.get("para") not in (None, "") else None for e in matched}
+            s.para_right += int((str(h.passage.para) if h.passage.para else None) in gold_paras)
+        pages = {e["page"] for e in matched if isinstance(e.get("page"), int)}
+        if pages:
+            s.page_checked += 1
+            s.page_right += int(h.passage.page_start in pages)
     s.docs_found = len(found_docs)
     return s
 
