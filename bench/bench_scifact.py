@@ -4,7 +4,7 @@ alone, plus plain reciprocal rank fusion, in one run, scored with pytrec_eval.
     python bench/bench_scifact.py [--limit N]
 
 Each abstract becomes one document with one passage (title in the keyword context, title +
-abstract embedded, as BEIR does). Vectors are cached in $KB_BENCH_CACHE (default
+abstract embedded, as BEIR does, with its sentence vectors). Vectors are cached in $KB_BENCH_CACHE (default
 /tmp/kb-bench-cache) so a second run takes seconds.
 """
 
@@ -22,6 +22,7 @@ from common import CACHE, CachedEmbedder, machine, shared, table
 from kb.config import Settings
 from kb.embed import SentenceTransformerEmbedder
 from kb.search import KnowledgeBase
+from kb.spans import embed_passages
 from kb.store import Store
 from kb.types import Document, ParsedDocument, Passage, make_passage_id
 
@@ -32,26 +33,29 @@ def load_corpus(limit: int | None) -> list[dict]:
 
 
 def build_store(rows: list[dict], emb: SentenceTransformerEmbedder) -> Store:
-    tag = hashlib.sha256((emb.name + str(len(rows))).encode()).hexdigest()[:10]
+    tag = hashlib.sha256((emb.name + str(len(rows)) + "+sentences").encode()).hexdigest()[:10]
     path = CACHE / f"scifact-{tag}"
     if (path / "manifest.json").exists():
         return Store.open(path)
-    vec_path = CACHE / f"scifact-{tag}.npy"
+    vec_path = CACHE / f"scifact-{tag}.npz"
     if vec_path.exists():
-        vecs = np.load(vec_path, allow_pickle=False)
+        z = np.load(vec_path, allow_pickle=False)
+        vecs, counts = z["vecs"], z["counts"]
+        sents = np.split(z["sents"], np.cumsum(counts)[:-1])
     else:
         t0 = time.perf_counter()
-        vecs = emb.encode([f"{r['title']} {r['text']}".strip() for r in rows], batch_size=64, progress=True)
-        print(f"encoded {len(rows)} abstracts in {time.perf_counter() - t0:.0f} s")
+        vecs, sents = embed_passages(emb, [f"{r['title']} {r['text']}".strip() for r in rows], batch_size=64,
+                                     progress=True)
+        print(f"encoded {len(rows)} abstracts (and their sentences) in {time.perf_counter() - t0:.0f} s")
         CACHE.mkdir(parents=True, exist_ok=True)
-        np.save(vec_path, vecs, allow_pickle=False)
+        np.savez(vec_path, vecs=vecs, sents=np.vstack(sents), counts=np.array([len(s) for s in sents]))
     store = Store.create(path, emb.name, emb.dim)
     with store.transaction():
-        for r, v in zip(rows, vecs):
+        for r, v, sv in zip(rows, vecs, sents):
             did = hashlib.sha256(r["_id"].encode()).hexdigest()[:16]
             doc = Document(doc_id=did, file=r["_id"], sha256=did, title=r["title"])
             p = Passage(passage_id=make_passage_id(did, 0, r["text"]), doc_id=did, seq=0, text=r["text"] or r["title"])
-            store.add_document(ParsedDocument(doc, (p,)), v[None, :], [])
+            store.add_document(ParsedDocument(doc, (p,)), v[None, :], [], sentence_vectors=[sv])
     store.save()
     return store
 
@@ -77,10 +81,13 @@ def main() -> None:
     base = KnowledgeBase(store, Settings.load(), queries_emb).with_ranking(per_doc_cap=0)
     variants = {
         "kb hybrid (default)": base,
+        "kb hybrid, no sentence vectors": base.with_ranking(sentence_weight=0.0),
+        "kb hybrid, no rank bonus": base.with_ranking(rank_bonus=0.0),
         "keyword side alone (FTS5 BM25)": base.with_ranking(mode="keyword"),
-        "dense side alone (MiniLM)": base.with_ranking(mode="dense"),
+        "dense side alone (MiniLM, with sentences)": base.with_ranking(mode="dense"),
+        "dense side alone (MiniLM passage vectors)": base.with_ranking(mode="dense", sentence_weight=0.0),
         "plain RRF (k=60, equal weights)": base.with_ranking(fusion="rrf", rrf_k=60, dense_weight=1.0,
-                                                             keyword_weight=1.0, doc_boost=0.0),
+                                                             keyword_weight=1.0, doc_boost=0.0, sentence_weight=0.0),
     }
     evaluator = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut.10", "recall.100"})
     out = []

@@ -26,6 +26,7 @@ from ingest import parse as _parse
 from ingest.workers import Outcome, cpu_workers, run_parallel
 from kb.config import Settings
 from kb.errors import IngestError, KBError, StoreError
+from kb.spans import embed_passages
 from kb.store import Store
 from kb.types import Document, ParsedDocument
 
@@ -387,17 +388,17 @@ class _Sync:
         if not buffered:
             return
         texts = [p.text for _, parsed in buffered for p in parsed.passages]
-        vectors = self.embedder.encode(texts, batch_size=self.settings.batch_size)
+        vectors, sentences = embed_passages(self.embedder, texts, batch_size=self.settings.batch_size)
         store, start = self.store, 0
         for job, parsed in buffered:
             n = len(parsed.passages)
-            vecs, start = vectors[start:start + n], start + n
+            vecs, svecs, start = vectors[start:start + n], sentences[start:start + n], start + n
             doc = replace(parsed.document, aliases=tuple(a.key for a in job.aliases))
             with store.transaction():
                 for s in [job.state, *job.aliases]:  # the old versions of changed files go
                     store.remove_file(s.key)
                 files = [(s.key, s.size, s.mtime) for s in [job.state, *job.aliases]]
-                store.add_document(replace(parsed, document=doc), vecs, files)
+                store.add_document(replace(parsed, document=doc), vecs, files, sentence_vectors=svecs)
                 for s in [job.state, *job.aliases]:
                     store.set_meta(_SKIP_KEY + s.key, None)
                     store.set_meta(_ROOT_KEY + s.key, self.root)

@@ -29,6 +29,12 @@ def rrf(ranked: Sequence[Sequence[K]], weights: Sequence[float] | None = None, k
     return out
 
 
+def rank_scores(scores: Mapping[K, float], k: int = 1) -> dict[K, float]:
+    """(k + 1) / (k + rank): 1 for the best id, falling with rank whatever the score spread;
+    a small weight of it rewards an id that one side ranks near the top."""
+    return {i: (k + 1) / (k + r) for i, r in ranks(scores).items()}
+
+
 def minmax(scores: Mapping[K, float]) -> dict[K, float]:
     """Scale to [0, 1]; all-equal scores become 1."""
     if not scores:
@@ -93,3 +99,21 @@ def top_k_capped(items: Iterable[T], k: int, group: Callable[[T], Hashable], cap
         else:
             held.append(it)
     return kept + held[: k - len(kept)]
+
+
+def damp_repeats(items: Sequence[T], scores: Mapping[T, float], group: Callable[[T], Hashable], cap: int,
+                 factor: float, protected: Collection[T] = ()) -> list[T]:
+    """Items (already best first) re-ordered after a soft per-group limit: the n-th item of a
+    group beyond `cap` has its score multiplied by factor ** (n - cap), so a document's fifth
+    passage must beat other documents' by a margin to stay ahead, yet a strong one is not
+    dropped as a hard cap would. `protected` items are never damped. Scores must be >= 0."""
+    if cap <= 0:
+        return list(items)
+    count: dict[Hashable, int] = {}
+    adjusted: dict[T, float] = {}
+    for it in items:
+        g = group(it)
+        count[g] = count.get(g, 0) + 1
+        over = count[g] - cap
+        adjusted[it] = scores[it] * factor ** over if over > 0 and it not in protected else scores[it]
+    return sorted(adjusted, key=lambda it: -adjusted[it])

@@ -134,6 +134,28 @@ class OnnxEmbedder:
             out[idx] = mean_pool(hidden, mask)
         return out
 
+    def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
+                          batch_size: int = 32, progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors and the vectors of each text's character spans, pooled from the same
+        forward pass (kb.spans)."""
+        from kb.spans import pool_spans
+
+        encs = self._tok.encode_batch(list(texts))
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        per_text = [np.zeros((0, self.dim), dtype=np.float32) for _ in texts]
+        for idx in length_batches([len(e.ids) for e in encs], batch_size):
+            ids, mask = pad_batch([encs[i].ids for i in idx])
+            feeds = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feeds["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feeds)[0]
+            vectors[idx] = mean_pool(hidden, mask)
+            for r, i in enumerate(idx):
+                if spans[i]:
+                    n = len(encs[i].ids)
+                    per_text[i] = pool_spans(hidden[r, :n], encs[i].offsets, spans[i])
+        return vectors, per_text
+
     def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

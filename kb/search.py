@@ -1,9 +1,11 @@
 """Hybrid search over a knowledge base: the public `KnowledgeBase` API.
 
-A query runs on two sides: dense (the query vector against the FAISS index) and keyword
-(FTS5 BM25 over the passage text and its title/section context). The two candidate lists
-are fused (kb.fusion), and the top k keeps at most `per_doc_cap` passages of one document
-so that a topic several documents treat shows all of them.
+A query runs on two sides: dense (the query vector against the FAISS index, each candidate
+then scored by a mix of its passage cosine and its best sentence cosine, kb.spans) and
+keyword (FTS5 BM25 over the passage text and its title/section context, plus a proximity
+query over adjacent query terms). The candidate lists are fused (kb.fusion), and the top k
+keeps at most `per_doc_cap` passages of one document so that a topic several documents
+treat shows all of them.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
-from kb import fusion
+from kb import fusion, spans
 from kb.common_terms import PRUNE_FROM, rare_terms
 from kb.config import Settings
 from kb.errors import QueryError, StoreError
@@ -56,6 +58,10 @@ class Ranking:
     candidates: int = 100
     context_weight: float = 1.0  # BM25 weight of the title/section column against the passage body (1.0)
     per_doc_cap: int = 4
+    cap_damping: float = 0.0  # > 0: soft cap, the n-th passage of a document past the cap scores x damping ** (n - cap)
+    sentence_weight: float = 0.7  # dense score = 0.3 x passage cosine + 0.7 x best sentence cosine (kb.spans)
+    rank_bonus: float = 0.1  # weighted fusion: + rank_bonus x (k + 1) / (k + rank) per side (dense, keyword, pairs)
+    rank_bonus_k: int = 1
     doc_boost: float = 1.0  # fused score x (1 + doc_boost) for a document the query names
     mention_floor: float = 1.0  # naming strength (in unique words) that gives no boost yet
 
@@ -146,7 +152,11 @@ class KnowledgeBase:
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         ids, scores = self.store.index.search(qvec, n, allowed)
-        return {int(i): float(s) for i, s in zip(ids, scores)}
+        dense = {int(i): float(s) for i, s in zip(ids, scores)}
+        if self.ranking.sentence_weight and dense:
+            best = spans.best_sentence(qvec, self.store.sentence_vectors_for(dense))
+            dense = spans.mix(dense, best, self.ranking.sentence_weight)
+        return dense
 
     def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         weights = (1.0, self.ranking.context_weight)
@@ -178,8 +188,12 @@ class KnowledgeBase:
         d_rank, k_rank = fusion.ranks(dense), fusion.ranks(keyword)
         if r.fusion == "weighted":
             norm = {"minmax": fusion.minmax, "max": fusion.max_normalise, "z": fusion.zscore}[r.norm]
-            fused = fusion.weighted_sum([norm(dense), norm(keyword), fusion.max_normalise(pairs)],
-                                        [r.dense_weight, r.keyword_weight, r.proximity_weight])
+            sides = [norm(dense), norm(keyword), fusion.max_normalise(pairs)]
+            weights = [r.dense_weight, r.keyword_weight, r.proximity_weight]
+            if r.rank_bonus:
+                sides += [fusion.rank_scores(s, r.rank_bonus_k) for s in (dense, keyword, pairs)]
+                weights += [r.rank_bonus] * 3
+            fused = fusion.weighted_sum(sides, weights)
             if r.norm == "z":  # keep scores positive for the document boost
                 low = min(fused.values(), default=0.0)
                 fused = {i: v - low + 1e-6 for i, v in fused.items()}
@@ -195,7 +209,11 @@ class KnowledgeBase:
         order = sorted(fused, key=lambda i: -fused[i])
         ranked = [i for i in order if i in passages]
         best_of_each = {min(side, key=side.get) for side in (d_rank, k_rank) if side}
-        top = fusion.top_k_capped(ranked, k, lambda i: passages[i].doc_id, r.per_doc_cap, protected=best_of_each)
+        if r.cap_damping > 0:
+            top = fusion.damp_repeats(ranked, fused, lambda i: passages[i].doc_id, r.per_doc_cap, r.cap_damping,
+                                      protected=best_of_each)[:k]
+        else:
+            top = fusion.top_k_capped(ranked, k, lambda i: passages[i].doc_id, r.per_doc_cap, protected=best_of_each)
         return [
             Hit(passage=passages[i], document=self.store.document(passages[i].doc_id), score=fused[i], rank=n,
                 dense_score=dense.get(i), keyword_score=keyword.get(i),

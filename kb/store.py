@@ -19,7 +19,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS passages (
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id, seq);
 CREATE TABLE IF NOT EXISTS vectors (rowid INTEGER PRIMARY KEY, vec BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS sentence_vectors (rowid INTEGER PRIMARY KEY, n INTEGER NOT NULL, vecs BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
     body, context, tokenize = 'porter unicode61 remove_diacritics 2'
 );
@@ -252,12 +253,17 @@ class Store:
         return [r[0] for r in self.conn.execute("SELECT key FROM meta WHERE key >= ? AND key < ?",
                                                 (prefix, prefix + "\uffff"))]
 
-    def add_document(self, parsed: ParsedDocument, vectors: np.ndarray, files: Iterable[tuple[str, int, float]]) -> None:
+    def add_document(self, parsed: ParsedDocument, vectors: np.ndarray, files: Iterable[tuple[str, int, float]],
+                     sentence_vectors: Sequence[np.ndarray] | None = None) -> None:
         """Insert a document, its passages and vectors, and the files (name, size, mtime)
-        that hold it. Call inside `transaction()`; replaces a document with the same id."""
+        that hold it; `sentence_vectors`, when given, holds each passage's sentence vectors
+        (kb.spans; stored as float16). Call inside `transaction()`; replaces a document with
+        the same id."""
         doc = parsed.document
         if len(parsed.passages) != len(vectors):
             raise ValueError("one vector per passage expected")
+        if sentence_vectors is not None and len(sentence_vectors) != len(vectors):
+            raise ValueError("one array of sentence vectors per passage expected")
         self._delete_doc_rows(doc.doc_id)
         d = doc.to_dict()
         d["flags"] = json.dumps(d["flags"])
@@ -266,7 +272,7 @@ class Store:
             f"INSERT INTO documents({','.join(_DOC_COLS)}, ingested_at) VALUES({','.join('?' * len(_DOC_COLS))}, ?)",
             [d[c] for c in _DOC_COLS] + [time.time()])
         new_ids, new_vecs = [], []
-        for p, v in zip(parsed.passages, vectors):
+        for n, (p, v) in enumerate(zip(parsed.passages, vectors)):
             pd = p.to_dict()
             pd["section"] = json.dumps(pd["section"])
             cur = self.conn.execute(
@@ -275,6 +281,10 @@ class Store:
             rowid = cur.lastrowid
             vec = np.ascontiguousarray(v, dtype=np.float32)
             self.conn.execute("INSERT INTO vectors(rowid, vec) VALUES(?, ?)", (rowid, vec.tobytes()))
+            if sentence_vectors is not None and len(sentence_vectors[n]):
+                sv = np.ascontiguousarray(sentence_vectors[n], dtype=np.float16)
+                self.conn.execute("INSERT INTO sentence_vectors(rowid, n, vecs) VALUES(?, ?, ?)",
+                                  (rowid, len(sv), sv.tobytes()))
             self.conn.execute("INSERT INTO passages_fts(rowid, body, context) VALUES(?, ?, ?)",
                               (rowid, p.text, keyword_context(doc, p)))
             new_ids.append(rowid)
@@ -330,6 +340,7 @@ class Store:
         if rowids:
             self.conn.executemany("DELETE FROM passages_fts WHERE rowid=?", [(r,) for r in rowids])
             self.conn.executemany("DELETE FROM vectors WHERE rowid=?", [(r,) for r in rowids])
+            self.conn.executemany("DELETE FROM sentence_vectors WHERE rowid=?", [(r,) for r in rowids])
             self.conn.execute("DELETE FROM passages WHERE doc_id=?", (doc_id,))
             if self._index is not None:
                 self._index.remove(rowids)
@@ -407,6 +418,18 @@ class Store:
             row = self.conn.execute("SELECT vec FROM vectors WHERE rowid=?", (rid,)).fetchone()
             if row:
                 out[i] = np.frombuffer(row[0], dtype=np.float32)
+        return out
+
+    def sentence_vectors_for(self, rowids: Iterable[int]) -> dict[int, np.ndarray]:
+        """The sentence vectors (float32, one row per sentence) of those passages that have them."""
+        ids = [int(r) for r in rowids]
+        dim = int(self.manifest["dim"])
+        out: dict[int, np.ndarray] = {}
+        for start in range(0, len(ids), 900):  # SQLite's parameter limit
+            chunk = ids[start:start + 900]
+            sql = f"SELECT rowid, n, vecs FROM sentence_vectors WHERE rowid IN ({','.join('?' * len(chunk))})"
+            for rid, n, blob in self.conn.execute(sql, chunk):
+                out[rid] = np.frombuffer(blob, dtype=np.float16).reshape(n, dim).astype(np.float32)
         return out
 
     # ---------------------------------------------------------------- reading

@@ -70,3 +70,20 @@ def test_cap_never_drops_a_sides_best_hit():
     assert top_k_capped(items, 4, lambda s: s[0], cap=2) == ["a1", "a2", "b1", "a3"]
     assert top_k_capped(items, 3, lambda s: s[0], cap=2, protected={"a3"}) == ["a1", "a2", "b1"]
     assert top_k_capped(items, 4, lambda s: s[0], cap=1, protected={"a4"}) == ["a1", "b1", "a4", "a2"]
+
+
+def test_damp_repeats_scales_scores_beyond_the_cap():
+    """This test ensures that the n-th item of a group beyond the cap is scored x factor ** (n - cap),
+    that protected items keep their score and that factor 0 orders like the hard cap."""
+    items = ["a1", "a2", "a3", "b1"]
+    scores = {"a1": 1.0, "a2": 0.9, "a3": 0.8, "b1": 0.5}
+    assert fusion.damp_repeats(items, scores, lambda s: s[0], 1, 0.5) == ["a1", "b1", "a2", "a3"]
+    assert fusion.damp_repeats(items, scores, lambda s: s[0], 1, 0.6) == ["a1", "a2", "b1", "a3"]
+    assert fusion.damp_repeats(items, scores, lambda s: s[0], 1, 0.5, protected={"a3"}) == ["a1", "a3", "b1", "a2"]
+    assert fusion.damp_repeats(items, scores, lambda s: s[0], 1, 0.0) == fusion.top_k_capped(items, 4, lambda s: s[0], 1)
+    assert fusion.damp_repeats(items, scores, lambda s: s[0], 0, 0.5) == items
+
+
+def test_rank_scores_fall_with_rank():
+    """This test ensures that rank scores give 1 to the best id and (k + 1) / (k + rank) below it."""
+    assert fusion.rank_scores({"x": 0.2, "y": 0.9, "z": 0.5}, k=1) == {"y": 1.0, "z": 2 / 3, "x": 0.5}

@@ -26,11 +26,21 @@ def test_search_returns_cited_hits_best_first(kb):
 
 
 def test_per_document_cap_lets_other_documents_in(kb):
-    """This test ensures that one document fills at most per_doc_cap places when others match."""
-    hits = kb.with_ranking(per_doc_cap=2).search("cycling lanes", k=4)
+    """This test ensures that with the hard cap (no damping) one document fills at most
+    per_doc_cap places when others match."""
+    hits = kb.with_ranking(per_doc_cap=2, cap_damping=0.0).search("cycling lanes", k=4)
     files = [h.document.file for h in hits]
     assert files.count(CYCLING.file) == 2
     assert FERRY.file in files, "the ferry note also mentions cycling"
+
+
+def test_soft_cap_damps_a_documents_later_passages_without_dropping_them(kb):
+    """This test ensures that damping lets another document's match move up past a document's
+    passages beyond the cap, while a strong damping acts like the hard cap."""
+    plain = kb.with_ranking(per_doc_cap=0).search("cycling lanes", k=11)
+    soft = kb.with_ranking(per_doc_cap=2, cap_damping=0.5).search("cycling lanes", k=11)
+    assert [h.document.file for h in plain].index(FERRY.file) > [h.document.file for h in soft].index(FERRY.file)
+    assert [h.document.file for h in soft].count(CYCLING.file) >= 2
 
 
 @pytest.mark.parametrize(("filters", "allowed"), [

@@ -1,0 +1,80 @@
+"""Sentence vectors of passages, for the dense side's best-sentence score.
+
+A question often paraphrases one sentence of a long paragraph; the paragraph's mean-pooled
+vector dilutes that sentence among the others. Each passage of two or more sentences
+therefore also keeps one vector per sentence, and the dense side scores a candidate by a mix
+of its passage cosine and its best sentence cosine (kb.search).
+
+The sentence vectors come from the passage's own forward pass ("late chunking"): the token
+vectors of the whole passage are averaged over each sentence's tokens. Ingest costs no extra
+model call, and each sentence vector carries its paragraph's context. Embedders without
+token outputs (the test fake, custom ones) embed each sentence on its own instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from kb.sentences import split_sentences
+
+Span = tuple[int, int]
+
+
+def sentence_spans(text: str) -> list[Span]:
+    """Character ranges of the sentences of a passage; empty for a one-sentence passage
+    (its sentence vector would be its passage vector)."""
+    spans = [(s.start, s.end) for s in split_sentences(text)]
+    return spans if len(spans) > 1 else []
+
+
+def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[Span]) -> np.ndarray:
+    """Unit vectors for the character spans of one text: the mean of the token vectors whose
+    character offsets overlap the span. Special tokens (empty offsets) are never used; a span
+    past the model's truncation point has no tokens and gets no row, so the result has at
+    most len(spans) rows."""
+    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)[: len(tokens)]
+    real = off[:, 1] > off[:, 0]
+    rows = []
+    for start, end in spans:
+        sel = real & (off[:, 1] > start) & (off[:, 0] < end)
+        if not sel.any():
+            continue
+        v = tokens[: len(off)][sel].astype(np.float32).mean(axis=0)
+        n = float(np.linalg.norm(v))
+        if n > 0:
+            rows.append(v / n)
+    dim = tokens.shape[-1]
+    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
+
+
+def embed_passages(embedder: Any, texts: Sequence[str], batch_size: int = 32,
+                   progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Passage vectors and, per passage, its sentence vectors (0 rows for a one-sentence
+    passage). Uses the embedder's `encode_with_spans` (one forward pass) when it has one."""
+    spans = [sentence_spans(t) for t in texts]
+    fn = getattr(embedder, "encode_with_spans", None)
+    if callable(fn):
+        return fn(list(texts), spans, batch_size=batch_size, progress=progress)
+    vectors = embedder.encode(list(texts), batch_size=batch_size, progress=progress)
+    flat = [t[a:b] for t, sp in zip(texts, spans) for a, b in sp]
+    svecs = embedder.encode(flat, batch_size=batch_size) if flat else np.zeros((0, vectors.shape[1]), np.float32)
+    out, start = [], 0
+    for sp in spans:
+        out.append(np.asarray(svecs[start:start + len(sp)], dtype=np.float32))
+        start += len(sp)
+    return vectors, out
+
+
+def best_sentence(query: np.ndarray, sentence_vectors: Mapping[int, np.ndarray]) -> dict[int, float]:
+    """Per passage, the cosine of its best sentence to the (unit) query vector."""
+    return {i: float((v @ query).max()) for i, v in sentence_vectors.items() if len(v)}
+
+
+def mix(passage_scores: Mapping[int, float], sentence_scores: Mapping[int, float], weight: float) -> dict[int, float]:
+    """(1 - weight) x passage cosine + weight x best-sentence cosine; a passage without sentence
+    vectors keeps its passage cosine."""
+    return {i: (1.0 - weight) * s + weight * sentence_scores[i] if i in sentence_scores else s
+            for i, s in passage_scores.items()}
