@@ -56,6 +56,7 @@ class SyncReport:
     seconds: float = 0.0
     documents: int = 0  # documents in the store afterwards
     passages: int = 0  # passages in the store afterwards
+    notes: list[str] = field(default_factory=list)  # advice about the store as a whole
 
     def summary(self) -> str:
         parts = [f"{self.added} added", f"{self.updated} updated", f"{self.removed} removed",
@@ -76,6 +77,7 @@ class SyncReport:
             "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
             "duplicates": [{"file": f, "same_as": s} for f, s in self.duplicates],
             "seconds": round(self.seconds, 3), "documents": self.documents, "passages": self.passages,
+            "notes": list(self.notes),
         }
 
 
@@ -284,6 +286,12 @@ class _Sync:
         store.save()
         report.documents = len(store.documents())
         report.passages = store.passage_count()
+        stale = store.documents_without_sentence_vectors()
+        if stale:
+            report.notes.append(
+                f"{len(stale)} of {report.documents} documents were embedded by an older kb without sentence vectors "
+                "and rank a little lower; to rebuild, ingest the folder into a new directory (`kb ingest FOLDER "
+                "--kb NEW_DIR`) or delete this knowledge base and run `kb ingest` again")
         return report
 
     def _owned(self, key: str) -> bool:
@@ -475,3 +483,5 @@ def iter_report_lines(report: SyncReport) -> Iterator[str]:
         yield f"skipped {f}: {reason}"
     for f, same in report.duplicates:
         yield f"duplicate {f}: same bytes as {same} (kept once)"
+    for note in report.notes:
+        yield f"note: {note}"

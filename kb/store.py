@@ -420,6 +420,14 @@ class Store:
                 out[i] = np.frombuffer(row[0], dtype=np.float32)
         return out
 
+    def documents_without_sentence_vectors(self) -> list[str]:
+        """Ids of documents with several multi-sentence passages but no sentence vectors at all
+        (embedded by a kb from before sentence vectors)."""
+        rows = self.conn.execute(
+            "SELECT p.doc_id FROM passages p LEFT JOIN sentence_vectors s ON s.rowid = p.rowid "
+            "GROUP BY p.doc_id HAVING COUNT(s.rowid) = 0 AND SUM(length(p.text) > 300) > 1")
+        return [r[0] for r in rows]
+
     def sentence_vectors_for(self, rowids: Iterable[int]) -> dict[int, np.ndarray]:
         """The sentence vectors (float32, one row per sentence) of those passages that have them."""
         ids = [int(r) for r in rowids]

@@ -111,3 +111,25 @@ def test_real_model_sentence_vectors_come_from_the_passage_pass(real_embedder):
     cos = float(sents[0][2] @ alone)
     assert 0.6 < cos < 0.9999
     assert int(np.argmax(sents[0] @ real_embedder.encode(["where do herons nest"])[0])) == 2
+
+
+def test_documents_embedded_without_sentence_vectors_are_reported(tmp_path):
+    """This test ensures that a store holding documents embedded by an older kb (no sentence
+    vectors) names them, and that the ingest report tells how to rebuild."""
+    from ingest.pipeline import SyncReport, iter_report_lines
+
+    emb = HashEmbedder(dim=32)
+    doc = Document(doc_id="o" * 16, file="old.txt", sha256="o" * 64, title="Old")
+    texts = [LONG * 2, LONG * 3]
+    ps = tuple(Passage(passage_id=make_passage_id(doc.doc_id, i, t), doc_id=doc.doc_id, seq=i, text=t)
+               for i, t in enumerate(texts))
+    store = Store.create(tmp_path / "kb", emb.name, emb.dim)
+    with store.transaction():
+        store.add_document(ParsedDocument(doc, ps), emb.encode(texts), [(doc.file, 1, 0.0)])
+    assert store.documents_without_sentence_vectors() == [doc.doc_id]
+    _, sents = embed_passages(emb, texts)
+    with store.transaction():
+        store.add_document(ParsedDocument(doc, ps), emb.encode(texts), [(doc.file, 1, 0.0)], sentence_vectors=sents)
+    assert store.documents_without_sentence_vectors() == []
+    report = SyncReport(notes=["1 of 1 documents were embedded by an older kb"])
+    assert any(line.startswith("note: 1 of 1 documents") for line in iter_report_lines(report))
