@@ -200,20 +200,22 @@ class KnowledgeBase:
         else:
             fused = fusion.rrf([sorted(d_rank, key=d_rank.get), sorted(k_rank, key=k_rank.get)],
                                [r.dense_weight, r.keyword_weight], k=r.rrf_k)
-        passages = self.store.passages_by_rowid(fused)
+        doc_of = self.store.doc_ids_by_rowid(fused)  # whole passages are read for the top k only
         if r.doc_boost and mentions:
             unit = math.log(max(2, len(self._naming_terms())))  # one word naming a single document
             boost = {d: r.doc_boost * min(1.0, max(0.0, m / unit - r.mention_floor)) for d, m in mentions.items()}
-            for i, p in passages.items():
-                fused[i] *= 1.0 + boost.get(p.doc_id, 0.0)
+            for i, d in doc_of.items():
+                fused[i] *= 1.0 + boost.get(d, 0.0)
         order = sorted(fused, key=lambda i: -fused[i])
-        ranked = [i for i in order if i in passages]
+        ranked = [i for i in order if i in doc_of]
         best_of_each = {min(side, key=side.get) for side in (d_rank, k_rank) if side}
         if r.cap_damping > 0:
-            top = fusion.damp_repeats(ranked, fused, lambda i: passages[i].doc_id, r.per_doc_cap, r.cap_damping,
+            top = fusion.damp_repeats(ranked, fused, doc_of.__getitem__, r.per_doc_cap, r.cap_damping,
                                       protected=best_of_each)[:k]
         else:
-            top = fusion.top_k_capped(ranked, k, lambda i: passages[i].doc_id, r.per_doc_cap, protected=best_of_each)
+            top = fusion.top_k_capped(ranked, k, doc_of.__getitem__, r.per_doc_cap, protected=best_of_each)
+        passages = self.store.passages_by_rowid(top)
+        top = [i for i in top if i in passages]  # a passage removed by another process meanwhile
         return [
             Hit(passage=passages[i], document=self.store.document(passages[i].doc_id), score=fused[i], rank=n,
                 dense_score=dense.get(i), keyword_score=keyword.get(i),

@@ -69,8 +69,15 @@ def embed_passages(embedder: Any, texts: Sequence[str], batch_size: int = 32,
 
 
 def best_sentence(query: np.ndarray, sentence_vectors: Mapping[int, np.ndarray]) -> dict[int, float]:
-    """Per passage, the cosine of its best sentence to the (unit) query vector."""
-    return {i: float((v @ query).max()) for i, v in sentence_vectors.items() if len(v)}
+    """Per passage, the cosine of its best sentence to the (unit) query vector (one matrix
+    product over all the passages' sentences)."""
+    ids = [i for i, v in sentence_vectors.items() if len(v)]
+    if not ids:
+        return {}
+    mats = [sentence_vectors[i] for i in ids]
+    sims = np.vstack(mats).astype(np.float32) @ np.asarray(query, dtype=np.float32)
+    starts = np.cumsum([0] + [len(m) for m in mats[:-1]])
+    return dict(zip(ids, np.maximum.reduceat(sims, starts).tolist()))
 
 
 def mix(passage_scores: Mapping[int, float], sentence_scores: Mapping[int, float], weight: float) -> dict[int, float]:

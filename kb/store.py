@@ -429,7 +429,7 @@ class Store:
         return [r[0] for r in rows]
 
     def sentence_vectors_for(self, rowids: Iterable[int]) -> dict[int, np.ndarray]:
-        """The sentence vectors (float32, one row per sentence) of those passages that have them."""
+        """The sentence vectors (float16 as stored, one row per sentence) of those passages that have them."""
         ids = [int(r) for r in rowids]
         dim = int(self.manifest["dim"])
         out: dict[int, np.ndarray] = {}
@@ -437,7 +437,7 @@ class Store:
             chunk = ids[start:start + 900]
             sql = f"SELECT rowid, n, vecs FROM sentence_vectors WHERE rowid IN ({','.join('?' * len(chunk))})"
             for rid, n, blob in self.conn.execute(sql, chunk):
-                out[rid] = np.frombuffer(blob, dtype=np.float16).reshape(n, dim).astype(np.float32)
+                out[rid] = np.frombuffer(blob, dtype=np.float16).reshape(n, dim)
         return out
 
     # ---------------------------------------------------------------- reading
@@ -499,6 +499,16 @@ class Store:
             q = f"SELECT * FROM passages WHERE rowid IN ({','.join('?' * len(chunk))})"
             for row in self.conn.execute(q, chunk):
                 out[row["rowid"]] = _passage_from_row(row)
+        return out
+
+    def doc_ids_by_rowid(self, rowids: Iterable[int]) -> dict[int, str]:
+        """The document id of each passage rowid that exists (cheaper than whole passages)."""
+        rowids = list(rowids)
+        out: dict[int, str] = {}
+        for i in range(0, len(rowids), 900):
+            chunk = rowids[i:i + 900]
+            q = f"SELECT rowid, doc_id FROM passages WHERE rowid IN ({','.join('?' * len(chunk))})"
+            out.update(self.conn.execute(q, chunk).fetchall())
         return out
 
     def rowid_of(self, passage_id: str) -> int:
