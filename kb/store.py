@@ -430,15 +430,9 @@ class Store:
 
     def sentence_vectors_for(self, rowids: Iterable[int]) -> dict[int, np.ndarray]:
         """The sentence vectors (float16 as stored, one row per sentence) of those passages that have them."""
-        ids = [int(r) for r in rowids]
         dim = int(self.manifest["dim"])
-        out: dict[int, np.ndarray] = {}
-        for start in range(0, len(ids), 900):  # SQLite's parameter limit
-            chunk = ids[start:start + 900]
-            sql = f"SELECT rowid, n, vecs FROM sentence_vectors WHERE rowid IN ({','.join('?' * len(chunk))})"
-            for rid, n, blob in self.conn.execute(sql, chunk):
-                out[rid] = np.frombuffer(blob, dtype=np.float16).reshape(n, dim)
-        return out
+        return {rid: np.frombuffer(blob, dtype=np.float16).reshape(n, dim)
+                for rid, n, blob in self._rows_where_rowid_in("SELECT rowid, n, vecs FROM sentence_vectors", rowids)}
 
     # ---------------------------------------------------------------- reading
     def documents(self) -> list[Document]:
@@ -491,25 +485,19 @@ class Store:
         for row in cur:
             yield _passage_from_row(row)
 
+    def _rows_where_rowid_in(self, select: str, rowids: Iterable[int]) -> Iterator[sqlite3.Row]:
+        """`select` + " WHERE rowid IN (...)" over the ids, in chunks under SQLite's parameter limit."""
+        ids = [int(r) for r in rowids]
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            yield from self.conn.execute(f"{select} WHERE rowid IN ({','.join('?' * len(chunk))})", chunk)
+
     def passages_by_rowid(self, rowids: Iterable[int]) -> dict[int, Passage]:
-        rowids = list(rowids)
-        out: dict[int, Passage] = {}
-        for i in range(0, len(rowids), 500):
-            chunk = rowids[i:i + 500]
-            q = f"SELECT * FROM passages WHERE rowid IN ({','.join('?' * len(chunk))})"
-            for row in self.conn.execute(q, chunk):
-                out[row["rowid"]] = _passage_from_row(row)
-        return out
+        return {row["rowid"]: _passage_from_row(row) for row in self._rows_where_rowid_in("SELECT * FROM passages", rowids)}
 
     def doc_ids_by_rowid(self, rowids: Iterable[int]) -> dict[int, str]:
         """The document id of each passage rowid that exists (cheaper than whole passages)."""
-        rowids = list(rowids)
-        out: dict[int, str] = {}
-        for i in range(0, len(rowids), 900):
-            chunk = rowids[i:i + 900]
-            q = f"SELECT rowid, doc_id FROM passages WHERE rowid IN ({','.join('?' * len(chunk))})"
-            out.update(self.conn.execute(q, chunk).fetchall())
-        return out
+        return {r[0]: r[1] for r in self._rows_where_rowid_in("SELECT rowid, doc_id FROM passages", rowids)}
 
     def rowid_of(self, passage_id: str) -> int:
         row = self.conn.execute("SELECT rowid FROM passages WHERE passage_id=?", (passage_id,)).fetchone()
