@@ -36,18 +36,19 @@ def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Se
     past the model's truncation point has no tokens and gets no row, so the result has at
     most len(spans) rows."""
     off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)[: len(tokens)]
-    real = off[:, 1] > off[:, 0]
-    rows = []
-    for start, end in spans:
-        sel = real & (off[:, 1] > start) & (off[:, 0] < end)
-        if not sel.any():
-            continue
-        v = tokens[: len(off)][sel].astype(np.float32).mean(axis=0)
-        n = float(np.linalg.norm(v))
-        if n > 0:
-            rows.append(v / n)
     dim = tokens.shape[-1]
-    return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, dim), dtype=np.float32)
+    if not len(spans) or not len(off):
+        return np.zeros((0, dim), dtype=np.float32)
+    sp = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    # member[s, t]: token t (a real token, not [CLS]/[SEP]/padding) overlaps span s
+    member = ((off[None, :, 1] > sp[:, :1]) & (off[None, :, 0] < sp[:, 1:]) & (off[None, :, 1] > off[None, :, 0]))
+    counts = member.sum(axis=1)
+    member = member[counts > 0]
+    if not len(member):
+        return np.zeros((0, dim), dtype=np.float32)
+    pooled = (member.astype(np.float32) @ tokens[: len(off)].astype(np.float32)) / counts[counts > 0, None]
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return np.ascontiguousarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
 
 
 def embed_passages(embedder: Any, texts: Sequence[str], batch_size: int = 32,
