@@ -134,6 +134,7 @@ class Store:
             "model": model,
             "dim": dim,
             "index_threshold": index_threshold,
+            "sentence_vectors": "float16, pooled from each passage's forward pass (kb.spans)",
             "generation": 0,
             "documents": 0,
             "passages": 0,
