@@ -83,6 +83,7 @@ def main() -> None:
         "kb hybrid (default)": base,
         "kb hybrid, no sentence vectors": base.with_ranking(sentence_weight=0.0),
         "kb hybrid, no rank bonus": base.with_ranking(rank_bonus=0.0),
+        "kb hybrid, no title naming": base.with_ranking(title_naming=0.0),
         "keyword side alone (FTS5 BM25)": base.with_ranking(mode="keyword"),
         "dense side alone (MiniLM, with sentences)": base.with_ranking(mode="dense"),
         "dense side alone (MiniLM passage vectors)": base.with_ranking(mode="dense", sentence_weight=0.0),

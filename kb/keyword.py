@@ -91,21 +91,33 @@ def document_terms(*fields: str | int | None) -> frozenset[str]:
     return frozenset(out)
 
 
+class NamingIndex:
+    """Which documents each naming word points at (an inverted index), so that the strength with
+    which a query names documents costs a lookup per query word, not a pass over the library."""
+
+    def __init__(self, docs: dict[str, frozenset[str]]) -> None:
+        self.n = len(docs)
+        self.postings: dict[str, list[str]] = {}
+        for doc_id, terms in docs.items():
+            for t in terms:
+                self.postings.setdefault(t, []).append(doc_id)
+
+    def mentions(self, query: str) -> dict[str, float]:
+        """How strongly the query names each document: the summed inverse document frequency of
+        the query's words among each document's naming words. Words naming every document count
+        for nothing; a document the query does not name is absent."""
+        if self.n < 2:
+            return {}
+        out: dict[str, float] = {}
+        for t in {t for t in tokens(query) if t not in FUNCTION_WORDS}:
+            docs = self.postings.get(t)
+            if docs and len(docs) < self.n:
+                w = math.log(self.n / len(docs))
+                for d in docs:
+                    out[d] = out.get(d, 0.0) + w
+        return out
+
+
 def document_mentions(query: str, docs: dict[str, frozenset[str]]) -> dict[str, float]:
-    """How strongly the query names each document: the summed inverse document frequency of
-    the query's words among each document's naming words. Words naming every document count
-    for nothing; a document the query does not name is absent."""
-    n = len(docs)
-    if n < 2:
-        return {}
-    words = {t for t in tokens(query) if t not in FUNCTION_WORDS}
-    df: dict[str, int] = {}
-    for terms in docs.values():
-        for t in words & terms:
-            df[t] = df.get(t, 0) + 1
-    out = {}
-    for doc_id, terms in docs.items():
-        s = sum(math.log(n / df[t]) for t in words & terms)
-        if s > 0:
-            out[doc_id] = s
-    return out
+    """`NamingIndex(docs).mentions(query)`, for one query."""
+    return NamingIndex(docs).mentions(query)

@@ -23,7 +23,7 @@ from kb.common_terms import PRUNE_FROM, rare_terms
 from kb.config import Settings
 from kb.errors import QueryError, StoreError
 from kb.keyword import (
-    document_mentions,
+    NamingIndex,
     document_terms,
     match_expression,
     proximity_expression,
@@ -64,6 +64,7 @@ class Ranking:
     rank_bonus_k: int = 1
     doc_boost: float = 1.0  # fused score x (1 + doc_boost) for a document the query names
     mention_floor: float = 1.0  # naming strength (in unique words) that gives no boost yet
+    title_naming: float = 0.5  # a title word the query shares counts half a naming word
 
 
 def clean_query(query: str) -> str:
@@ -87,6 +88,8 @@ class KnowledgeBase:
         self.settings = settings
         self._embedder = embedder
         self._doc_terms: dict[str, frozenset[str]] | None = None
+        self._naming: NamingIndex | None = None
+        self._titles: NamingIndex | None = None
         self.ranking = ranking or Ranking(candidates=settings.candidates, per_doc_cap=settings.per_doc_cap)
 
     @classmethod
@@ -147,7 +150,7 @@ class KnowledgeBase:
             dense = self._dense(qvecs[i], r.candidates, allowed) if qvecs is not None else {}
             keyword = self._keyword(q, r.candidates, allowed) if r.mode != "dense" else {}
             pairs = self._pairs(q, r.candidates, allowed) if r.mode == "hybrid" and r.proximity_weight else {}
-            out.append((dense, keyword, pairs, document_mentions(q, self._naming_terms())))
+            out.append((dense, keyword, pairs, self._mentions(q)))
         return out
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
@@ -172,6 +175,22 @@ class KnowledgeBase:
         weights = (1.0, self.ranking.context_weight)
         expr = proximity_expression(query, self.ranking.proximity_span)
         return dict(self.store.keyword_search(expr, n, allowed, weights=weights)) if expr else {}
+
+    def _mentions(self, query: str) -> dict[str, float]:
+        """How strongly the query names each document: by its authors, publisher, year, symbol,
+        kind or file name, plus `title_naming` x the same measure over its title's words (weaker
+        evidence: a title also says what the document is about)."""
+        if self._naming is None:
+            self._naming = NamingIndex(self._naming_terms())
+        found = self._naming.mentions(query)
+        if self.ranking.title_naming:
+            if self._titles is None:
+                names = self._naming_terms()  # a word counts once: title words that also name it do not add
+                self._titles = NamingIndex({d.doc_id: document_terms(d.short_title or d.title) - names[d.doc_id]
+                                            for d in self.store.documents()})
+            for doc_id, m in self._titles.mentions(query).items():
+                found[doc_id] = found.get(doc_id, 0.0) + self.ranking.title_naming * m
+        return found
 
     def _naming_terms(self) -> dict[str, frozenset[str]]:
         if self._doc_terms is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from search_store import BEES, CYCLING, FERRY, build, open_kb
 
@@ -170,3 +172,15 @@ def test_reference_corpus_meets_the_measured_retrieval_floor(tmp_path, real_embe
         m, _ = evaluate(read_questions(questions), lambda qs: kb.search_many(qs, k=10))
     assert m["hit@5"] >= 0.80 and m["mrr@10"] >= 0.65, m
     assert m["coverage@10"] >= 0.9 and m["para_accuracy"] >= 0.98, m
+
+
+def test_title_words_name_a_document_at_half_strength(kb):
+    """This test ensures that a query sharing several words with one document's title lifts that
+    document (title_naming), while words that already name it elsewhere do not count twice."""
+    query = "orchard yields of pollinators"
+    with_titles = {h.passage.passage_id: h.score for h in kb.search(query, k=10)}
+    without = {h.passage.passage_id: h.score for h in kb.with_ranking(title_naming=0.0).search(query, k=10)}
+    bees = [h for h in kb.search(query, k=10) if h.document.file == BEES.file]
+    assert bees and all(with_titles[h.passage.passage_id] > without[h.passage.passage_id] for h in bees)
+    assert kb._mentions("cycling in the 2019 briefing").get(CYCLING.doc_id, 0) < math.log(3) * 1.01, \
+        "the file name already names it by 'cycling'; the title's 'cycling' adds nothing"
