@@ -8,7 +8,6 @@ top passages, and whether the dense and keyword sides agree on the top passages.
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from kb.sentences import (
     Span,
     content_words,
     has_quantity,
+    is_reference,
     names,
     overlap,
     sentence_score,
@@ -40,19 +40,6 @@ if TYPE_CHECKING:
 DEFAULT_THRESHOLD = 0.55
 COVERAGE_WEIGHT = 0.6
 TOP_PASSAGES = 3
-
-
-# Reference lists are not evidence: a whole "References" section, or a sentence that reads like a
-# bibliography entry (a year in brackets followed by a quoted title, or a bulleted author-year line).
-_REFERENCE_SECTION = re.compile(r"\b(references|bibliography|works cited|literature cited)\b", re.IGNORECASE)
-_BIBLIOGRAPHIC = re.compile(r"\((?:19|20)\d\d[a-z]?\)\s*[,.:]?\s*[\"“‘']|^\s*[•▪-]\s*[A-Z][\w'’-]+,?\s+"
-                            r"(?:[A-Z]\.\s*)+.{0,80}\((?:19|20)\d\d|^\s*(?:[•▪-]\s*)?[A-Z][\w'’-]+,\s+"
-                            r"(?:[A-Z]\.\s*)+(?:,|and\b|&|\()")
-
-
-def is_reference(sentence: str, section_path: str = "") -> bool:
-    """Whether a sentence is part of a reference list rather than a statement (pure)."""
-    return bool(_REFERENCE_SECTION.search(section_path) or _BIBLIOGRAPHIC.search(sentence))
 
 
 @dataclass(frozen=True)

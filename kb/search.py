@@ -31,6 +31,7 @@ from kb.keyword import (
     quote_term,
 )
 from kb.query import strip_framing
+from kb.sentences import is_reference
 from kb.store import Store
 from kb.types import Document, Filters, Hit, Passage
 
@@ -65,6 +66,7 @@ class Ranking:
     doc_boost: float = 1.0  # fused score x (1 + doc_boost) for a document the query names
     mention_floor: float = 1.0  # naming strength (in unique words) that gives no boost yet
     title_naming: float = 0.5  # a title word the query shares counts half a naming word
+    reference_penalty: float = 0.5  # fused score x (1 - penalty) for reference-list entries among the top k + 20
 
 
 def clean_query(query: str) -> str:
@@ -226,6 +228,12 @@ class KnowledgeBase:
             for i, d in doc_of.items():
                 fused[i] *= 1.0 + boost.get(d, 0.0)
         order = sorted(fused, key=lambda i: -fused[i])
+        if r.reference_penalty:  # a bibliography entry names a source, it never answers
+            head = self.store.passages_by_rowid(order[: k + 20])
+            for i, p in head.items():
+                if is_reference(p.text, p.section_path):
+                    fused[i] *= 1.0 - r.reference_penalty
+            order = sorted(fused, key=lambda i: -fused[i])
         ranked = [i for i in order if i in doc_of]
         best_of_each = {min(side, key=side.get) for side in (d_rank, k_rank) if side}
         if r.cap_damping > 0:

@@ -242,3 +242,16 @@ def sentence_score(similarity: float, keyword: float, position: int, weight_keyw
     """Combine a dense similarity (cosine), a keyword overlap (0..1) and the sentence's
     position in its passage (0 = first) into one score; earlier sentences get a small edge."""
     return similarity + weight_keyword * keyword - 0.01 * min(position, 5)
+
+
+# Reference lists are not evidence: a whole "References" section, or a sentence that reads like a
+# bibliography entry (a year in brackets followed by a quoted title, or a bulleted author-year line).
+_REFERENCE_SECTION = re.compile(r"\b(references|bibliography|works cited|literature cited)\b", re.IGNORECASE)
+_BIBLIOGRAPHIC = re.compile(r"\((?:19|20)\d\d[a-z]?\)\s*[,.:]?\s*[\"“‘']|^\s*[•▪-]\s*[A-Z][\w'’-]+,?\s+"
+                            r"(?:[A-Z]\.\s*)+.{0,80}\((?:19|20)\d\d|^\s*(?:[•▪-]\s*)?[A-Z][\w'’-]+,\s+"
+                            r"(?:[A-Z]\.\s*)+(?:,|and\b|&|\()")
+
+
+def is_reference(sentence: str, section_path: str = "") -> bool:
+    """Whether a sentence is part of a reference list rather than a statement (pure)."""
+    return bool(_REFERENCE_SECTION.search(section_path) or _BIBLIOGRAPHIC.search(sentence))

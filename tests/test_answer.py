@@ -6,8 +6,8 @@ import pytest
 from answers_store import water_kb  # noqa: F401  (fixture)
 
 from kb.answer import NOT_ANSWERED, ask, compose, select_sentences
-from kb.evidence import ScoredSentence, gaps, is_reference
-from kb.sentences import Span, content_words, has_quantity, split_sentences, stem, strip_framing
+from kb.evidence import ScoredSentence, gaps
+from kb.sentences import Span, content_words, has_quantity, is_reference, split_sentences, stem, strip_framing
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -184,3 +184,32 @@ def test_title_words_name_a_document_at_half_strength(kb):
     assert bees and all(with_titles[h.passage.passage_id] > without[h.passage.passage_id] for h in bees)
     assert kb._mentions("cycling in the 2019 briefing").get(CYCLING.doc_id, 0) < math.log(3) * 1.01, \
         "the file name already names it by 'cycling'; the title's 'cycling' adds nothing"
+
+
+def test_reference_list_entries_rank_below_statements(tmp_path):
+    """This test ensures that a bibliography entry matching the query's words ranks below a
+    passage that states something on the topic (reference_penalty), and above it without."""
+    from kb.config import Settings
+    from kb.embed import HashEmbedder
+    from kb.search import KnowledgeBase
+    from kb.store import Store
+    from kb.types import Document, ParsedDocument, Passage, make_passage_id
+
+    emb = HashEmbedder(dim=64)
+    doc = Document(doc_id="r" * 16, file="harbours.txt", sha256="r" * 64, title="Harbours")
+    rows = [(("References",), "Marsh, T. (2004) \"Harbour dues and ferry fares\", Port Review."),
+            (("Findings",), "Ferry fares rise when harbour dues rise on small islands."),
+            (("Findings",), "Island schools share teachers across the archipelago."),
+            (("Findings",), "Fishing quotas were cut in the northern waters."),
+            (("Findings",), "Tourists arrive mostly in the summer months.")]
+    ps = tuple(Passage(passage_id=make_passage_id(doc.doc_id, i, t), doc_id=doc.doc_id, seq=i, text=t, section=sec)
+               for i, (sec, t) in enumerate(rows))
+    store = Store.create(tmp_path / "kb", emb.name, emb.dim)
+    with store.transaction():
+        store.add_document(ParsedDocument(doc, ps), emb.encode([p.text for p in ps]), [(doc.file, 1, 0.0)])
+    store.save()
+    store.close()
+    kb = KnowledgeBase.open(tmp_path / "kb", settings=Settings.load(kb_dir=str(tmp_path / "kb")), embedder=emb)
+    query = "harbour dues and ferry fares"
+    assert kb.with_ranking(reference_penalty=0.0).search(query, k=2)[0].passage.section == ("References",)
+    assert kb.search(query, k=2)[0].passage.section == ("Findings",)
