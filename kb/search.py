@@ -92,6 +92,7 @@ class KnowledgeBase:
         self._doc_terms: dict[str, frozenset[str]] | None = None
         self._naming: NamingIndex | None = None
         self._titles: NamingIndex | None = None
+        self._names_generation = -1  # the store generation the naming caches were built for
         self.ranking = ranking or Ranking(candidates=settings.candidates, per_doc_cap=settings.per_doc_cap)
 
     @classmethod
@@ -182,20 +183,23 @@ class KnowledgeBase:
         """How strongly the query names each document: by its authors, publisher, year, symbol,
         kind or file name, plus `title_naming` x the same measure over its title's words (weaker
         evidence: a title also says what the document is about)."""
+        names = self._naming_terms()
         if self._naming is None:
-            self._naming = NamingIndex(self._naming_terms())
+            self._naming = NamingIndex(names)
         found = self._naming.mentions(query)
         if self.ranking.title_naming:
-            if self._titles is None:
-                names = self._naming_terms()  # a word counts once: title words that also name it do not add
-                self._titles = NamingIndex({d.doc_id: document_terms(d.short_title or d.title) - names[d.doc_id]
-                                            for d in self.store.documents()})
+            if self._titles is None:  # a word counts once: title words that also name the document add nothing
+                self._titles = NamingIndex({d.doc_id: document_terms(d.short_title or d.title) - names.get(d.doc_id,
+                                            frozenset()) for d in self.store.documents()})
             for doc_id, m in self._titles.mentions(query).items():
                 found[doc_id] = found.get(doc_id, 0.0) + self.ranking.title_naming * m
         return found
 
     def _naming_terms(self) -> dict[str, frozenset[str]]:
-        if self._doc_terms is None:
+        generation = self.store.generation()
+        if self._doc_terms is None or self._names_generation != generation:  # documents added or removed meanwhile
+            self._names_generation = generation
+            self._naming = self._titles = None
             self._doc_terms = {d.doc_id: document_terms(d.authors, d.publisher, d.year, d.symbol, d.kind,
                                                         Path(d.file).stem)
                                for d in self.store.documents()}

@@ -197,6 +197,10 @@ class Store:
         self.close()
 
     # ---------------------------------------------------------------- manifest
+    def generation(self) -> int:
+        """A number that changes with every committed change to the store (any process)."""
+        return self._generation()
+
     def _generation(self) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0

@@ -213,3 +213,23 @@ def test_reference_list_entries_rank_below_statements(tmp_path):
     query = "harbour dues and ferry fares"
     assert kb.with_ranking(reference_penalty=0.0).search(query, k=2)[0].passage.section == ("References",)
     assert kb.search(query, k=2)[0].passage.section == ("Findings",)
+
+
+def test_naming_follows_documents_added_after_opening(tmp_path):
+    """This test ensures that a document added by another process after the knowledge base was
+    opened can be named in a query (the naming index follows the store's generation)."""
+    from kb.embed import HashEmbedder
+    from kb.store import Store
+    from kb.types import Document, ParsedDocument, Passage, make_passage_id
+
+    kb = open_kb(build(tmp_path / "kb"))
+    assert kb._mentions("the 1987 almanac") == {}
+    emb = HashEmbedder(dim=64)
+    doc = Document(doc_id="n" * 16, file="tides.txt", sha256="n" * 64, title="Tide tables", year=1987, kind="almanac")
+    p = Passage(passage_id=make_passage_id(doc.doc_id, 0, "High tide"), doc_id=doc.doc_id, seq=0, text="High tide")
+    writer = Store.open(tmp_path / "kb")
+    with writer.transaction():
+        writer.add_document(ParsedDocument(doc, (p,)), emb.encode([p.text]), [(doc.file, 1, 0.0)])
+    writer.save()
+    writer.close()
+    assert doc.doc_id in kb._mentions("the 1987 almanac")
