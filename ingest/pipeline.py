@@ -286,7 +286,7 @@ class _Sync:
         store.save()
         report.documents = len(store.documents())
         report.passages = store.passage_count()
-        stale = store.documents_without_sentence_vectors()
+        stale = store.documents_without_sentence_vectors() if self.settings.sentence_vectors else []
         if stale:
             report.notes.append(
                 f"{len(stale)} of {report.documents} documents were embedded by an older kb without sentence vectors "
@@ -396,7 +396,11 @@ class _Sync:
         if not buffered:
             return
         texts = [p.text for _, parsed in buffered for p in parsed.passages]
-        vectors, sentences = embed_passages(self.embedder, texts, batch_size=self.settings.batch_size)
+        if self.settings.sentence_vectors:
+            vectors, sentences = embed_passages(self.embedder, texts, batch_size=self.settings.batch_size)
+        else:
+            vectors = self.embedder.encode(texts, batch_size=self.settings.batch_size)
+            sentences = [None] * len(texts)
         store, start = self.store, 0
         for job, parsed in buffered:
             n = len(parsed.passages)
@@ -406,7 +410,8 @@ class _Sync:
                 for s in [job.state, *job.aliases]:  # the old versions of changed files go
                     store.remove_file(s.key)
                 files = [(s.key, s.size, s.mtime) for s in [job.state, *job.aliases]]
-                store.add_document(replace(parsed, document=doc), vecs, files, sentence_vectors=svecs)
+                store.add_document(replace(parsed, document=doc), vecs, files,
+                                   sentence_vectors=svecs if self.settings.sentence_vectors else None)
                 for s in [job.state, *job.aliases]:
                     store.set_meta(_SKIP_KEY + s.key, None)
                     store.set_meta(_ROOT_KEY + s.key, self.root)

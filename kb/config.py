@@ -35,6 +35,9 @@ class Settings:
     device: str = _setting("auto", "Device for embedding: auto (GPU when present), cpu, cuda.")
     batch_size: int = _setting(32, "Passages per embedding batch (raised automatically on a GPU).")
     max_tokens: int = _setting(256, "Largest passage in model word pieces; longer paragraphs are split.")
+    sentence_vectors: bool = _setting(
+        True, "Keep a vector per sentence of each passage (pooled from the passage's forward pass) so a "
+        "question matching one sentence of a long paragraph finds it; off: smaller store, slightly faster ingest.")
     file_timeout: float = _setting(120.0, "Seconds one file may take to read before it is skipped.")
     k: int = _setting(10, "Number of hits returned by search.")
     candidates: int = _setting(100, "Candidates taken from each of the dense and keyword sides before fusion.")

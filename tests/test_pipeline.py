@@ -286,3 +286,18 @@ def test_second_ingest_into_the_same_store_is_refused(folder, settings):
     with writer_lock(settings.kb_path), pytest.raises(StoreError, match="another `kb ingest`"):
         _sync(folder, settings)
     assert _sync(folder, settings).unchanged == 3
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_sentence_vectors_follow_the_setting(tmp_path, enabled):
+    """This test ensures that ingest stores sentence vectors for passages of several sentences
+    when KB_SENTENCE_VECTORS is on, and none (without a rebuild note) when it is off."""
+    folder = tmp_path / "papers"
+    _write(folder, {"delta.txt": "Delta brief\n\nPorts were dredged in spring. Ferries then docked at low tide. "
+                                 "Freight costs fell by a fifth.\n"})
+    settings = Settings.load(kb_dir=str(tmp_path / "kb"), file_timeout=30.0, sentence_vectors=enabled)
+    report = _sync(folder, settings)
+    with Store.open(settings.kb_path) as store:
+        rows = store.conn.execute("SELECT COUNT(*), COALESCE(SUM(n), 0) FROM sentence_vectors").fetchone()
+    assert (rows[0] > 0) is enabled and (rows[1] >= 3 or not enabled), rows
+    assert report.notes == []
