@@ -127,23 +127,43 @@ class SentenceTransformerEmbedder:
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                           batch_size: int = 32, progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors (as `encode` gives them) and the vectors of each text's character spans,
-        pooled from the same forward pass (kb.spans)."""
-        from kb.spans import pool_spans
+        pooled from the same forward pass (kb.spans). Batches of similar length run through the
+        model's modules; the spans of a batch are pooled on the model's device with one batched
+        matrix product, so a GPU is not held up by a transfer per passage."""
+        import torch
 
+        from kb.spans import span_membership
+
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        per_text = [np.zeros((0, self.dim), dtype=np.float32) for _ in texts]
         if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32), []
+            return vectors, per_text
         if self.device == "cuda":
             batch_size = max(batch_size, 512)
-        outs = self._model.encode(list(texts), batch_size=batch_size, output_value=None, normalize_embeddings=True,
-                                  show_progress_bar=progress)
-        enc = self._tokenizer(list(texts), truncation=True, max_length=self.max_tokens, return_offsets_mapping=True)
-        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
-        per_text = []
-        for i, (o, sp) in enumerate(zip(outs, spans)):
-            vectors[i] = o["sentence_embedding"].float().cpu().numpy()
-            tokens = o["token_embeddings"].float().cpu().numpy()
-            per_text.append(pool_spans(tokens, enc["offset_mapping"][i], sp) if sp
-                            else np.zeros((0, self.dim), dtype=np.float32))
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+        if progress:
+            from tqdm import tqdm
+
+            batches = tqdm(batches, desc="embedding", unit="batch")
+        for idx in batches:
+            enc = self._tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=self.max_tokens,
+                                  return_tensors="pt", return_offsets_mapping=True)
+            offsets = enc.pop("offset_mapping").numpy()
+            with torch.inference_mode():
+                out = self._model({k: v.to(self.device) for k, v in enc.items()})
+            vectors[idx] = out["sentence_embedding"].float().cpu().numpy()
+            batch_spans = [spans[i] for i in idx]
+            if not any(len(sp) for sp in batch_spans):
+                continue
+            member, counts = span_membership(offsets, batch_spans)
+            tokens = out["token_embeddings"]
+            pooled = torch.bmm(torch.from_numpy(member).to(tokens.device, tokens.dtype), tokens).float()
+            pooled = pooled / torch.from_numpy(np.maximum(counts, 1)).to(pooled.device, pooled.dtype)[..., None]
+            pooled = torch.nn.functional.normalize(pooled, dim=-1).cpu().numpy()
+            for r, i in enumerate(idx):
+                keep = counts[r] > 0
+                per_text[i] = np.ascontiguousarray(pooled[r][keep], dtype=np.float32)
         return vectors, per_text
 
     def _encode_one_thread(self, texts: Sequence[str], batch_size: int) -> np.ndarray:

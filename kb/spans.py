@@ -30,23 +30,36 @@ def sentence_spans(text: str) -> list[Span]:
     return spans if len(spans) > 1 else []
 
 
+def span_membership(offsets: np.ndarray, spans: Sequence[Sequence[Span]]) -> tuple[np.ndarray, np.ndarray]:
+    """For a batch of B tokenised texts (offsets: B x T x 2 character ranges, empty for special
+    and padding tokens) and each text's spans, the B x S x T 0/1 matrix of which real tokens
+    overlap which span (S = the most spans of any text) and the B x S token counts. A span
+    past the truncation point, or a missing one, has count 0."""
+    off = np.asarray(offsets, dtype=np.int64).reshape(len(spans), -1, 2)
+    width = max((len(sp) for sp in spans), default=0)
+    bounds = np.zeros((len(spans), width, 2), dtype=np.int64)  # (0, 0) spans cover no token
+    for b, sp in enumerate(spans):
+        if len(sp):
+            bounds[b, : len(sp)] = np.asarray(sp, dtype=np.int64).reshape(-1, 2)
+    real = off[:, None, :, 1] > off[:, None, :, 0]
+    member = real & (off[:, None, :, 1] > bounds[:, :, None, 0]) & (off[:, None, :, 0] < bounds[:, :, None, 1])
+    return member.astype(np.float32), member.sum(axis=2)
+
+
 def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Sequence[Span]) -> np.ndarray:
     """Unit vectors for the character spans of one text: the mean of the token vectors whose
     character offsets overlap the span. Special tokens (empty offsets) are never used; a span
     past the model's truncation point has no tokens and gets no row, so the result has at
     most len(spans) rows."""
-    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)[: len(tokens)]
     dim = tokens.shape[-1]
+    off = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)[: len(tokens)]
     if not len(spans) or not len(off):
         return np.zeros((0, dim), dtype=np.float32)
-    sp = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
-    # member[s, t]: token t (a real token, not [CLS]/[SEP]/padding) overlaps span s
-    member = ((off[None, :, 1] > sp[:, :1]) & (off[None, :, 0] < sp[:, 1:]) & (off[None, :, 1] > off[None, :, 0]))
-    counts = member.sum(axis=1)
-    member = member[counts > 0]
-    if not len(member):
+    member, counts = span_membership(off[None], [spans])
+    keep = counts[0] > 0
+    if not keep.any():
         return np.zeros((0, dim), dtype=np.float32)
-    pooled = (member.astype(np.float32) @ tokens[: len(off)].astype(np.float32)) / counts[counts > 0, None]
+    pooled = (member[0][keep] @ tokens[: len(off)].astype(np.float32)) / counts[0][keep, None]
     norms = np.linalg.norm(pooled, axis=1, keepdims=True)
     return np.ascontiguousarray(pooled / np.clip(norms, 1e-12, None), dtype=np.float32)
 
