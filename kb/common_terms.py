@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from kb.keyword import quote_term
+
 PRUNE_FROM = 100_000  # passages; below this FTS5 scores every match in a few milliseconds
 MAX_SHARE = 0.01  # a term in more than 1% of the passages is left out ...
 MIN_KEEP = 2  # ... unless it is among the query's MIN_KEEP rarest terms
@@ -30,16 +32,21 @@ def keep_rare(terms: Sequence[str], counts: dict[str, int], total: int, max_shar
     return [t for t in terms if counts.get(t, 0) <= limit or t in rarest]
 
 
+def term_count(conn: sqlite3.Connection, term: str, column: str | None = None,
+               table: str = "passages_fts") -> int | None:
+    """Passages holding `term` (after FTS5's tokenizer and stemming), in one column or in any;
+    None when FTS5 cannot parse it."""
+    match = (f"{column} : " if column else "") + quote_term(term)
+    try:
+        return int(conn.execute(f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (match,)).fetchone()[0])
+    except sqlite3.Error:
+        return None
+
+
 def passage_counts(conn: sqlite3.Connection, terms: Sequence[str], table: str = "passages_fts") -> dict[str, int]:
-    """Passages holding each term (after FTS5's tokenizer and stemming)."""
-    sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
-    out = {}
-    for t in terms:
-        try:
-            out[t] = int(conn.execute(sql, ('"' + t.replace('"', '""') + '"',)).fetchone()[0])
-        except sqlite3.OperationalError:  # a term FTS5 cannot parse counts as absent
-            out[t] = 0
-    return out
+    """Passages holding each term (after FTS5's tokenizer and stemming); a term FTS5 cannot
+    parse counts as absent."""
+    return {t: term_count(conn, t, table=table) or 0 for t in terms}
 
 
 def rare_terms(conn: sqlite3.Connection, terms: Sequence[str], total: int) -> list[str]:

@@ -8,14 +8,13 @@ top passages, and whether the dense and keyword sides agree on the top passages.
 from __future__ import annotations
 
 import math
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.keyword import quote_term
+from kb.common_terms import term_count
 from kb.sentences import (
     STOPWORDS,
     Span,
@@ -75,11 +74,8 @@ def term_weights(kbase: KnowledgeBase, terms: Sequence[str]) -> dict[str, float]
     n = max(store.passage_count(), 1)
     out: dict[str, float] = {}
     for t in terms:
-        try:
-            df = store.conn.execute("SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
-                                    (f"body : {quote_term(t)}",)).fetchone()[0]
-        except sqlite3.Error:  # an FTS5 syntax corner case: weigh the term as common
-            df = n
+        df = term_count(store.conn, t, column="body")
+        df = n if df is None else df  # an FTS5 syntax corner case: weigh the term as common
         out[stem(t)] = max(out.get(stem(t), 0.0), math.log((n + 1) / (df + 0.5)))
     return out
 
@@ -97,12 +93,7 @@ def absent_names(kbase: KnowledgeBase, question: str) -> tuple[str, ...]:
         low = name.lower()
         if low in known or low in STOPWORDS:
             continue
-        try:
-            df = store.conn.execute("SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
-                                    (quote_term(low),)).fetchone()[0]
-        except sqlite3.Error:
-            continue
-        if df == 0:
+        if term_count(store.conn, low) == 0:  # None (FTS5 cannot parse it) does not count as absent
             out.append(name)
     return tuple(out)
 

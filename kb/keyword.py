@@ -13,6 +13,7 @@ import itertools
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 
 MAX_TERMS = 64  # a 100 KB query keeps its first 64 distinct terms
 
@@ -67,9 +68,14 @@ def quote_term(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+def or_expression(terms: Iterable[str]) -> str:
+    """An FTS5 expression matching any of the terms, each quoted."""
+    return " OR ".join(quote_term(t) for t in terms)
+
+
 def match_expression(query: str, max_terms: int = MAX_TERMS) -> str:
     """The FTS5 MATCH expression for a user query; empty when it has no word at all."""
-    return " OR ".join(quote_term(t) for t in query_terms(query, max_terms))
+    return or_expression(query_terms(query, max_terms))
 
 
 def proximity_expression(query: str, span: int = 3, max_terms: int = MAX_TERMS) -> str:
@@ -116,8 +122,3 @@ class NamingIndex:
                 for d in docs:
                     out[d] = out.get(d, 0.0) + w
         return out
-
-
-def document_mentions(query: str, docs: dict[str, frozenset[str]]) -> dict[str, float]:
-    """`NamingIndex(docs).mentions(query)`, for one query."""
-    return NamingIndex(docs).mentions(query)

@@ -26,9 +26,9 @@ from kb.keyword import (
     NamingIndex,
     document_terms,
     match_expression,
+    or_expression,
     proximity_expression,
     query_terms,
-    quote_term,
 )
 from kb.query import strip_framing
 from kb.sentences import is_reference
@@ -168,8 +168,7 @@ class KnowledgeBase:
         weights = (1.0, self.ranking.context_weight)
         total = int(self.store.manifest.get("passages", 0))
         if total >= PRUNE_FROM:  # a large store: terms found in >1% of passages are left out (speed)
-            terms = rare_terms(self.store.conn, query_terms(query), total)
-            expr = " OR ".join(quote_term(t) for t in terms)
+            expr = or_expression(rare_terms(self.store.conn, query_terms(query), total))
         else:
             expr = match_expression(query)
         return dict(self.store.keyword_search(expr, n, allowed, weights=weights))
@@ -232,9 +231,10 @@ class KnowledgeBase:
             for i, d in doc_of.items():
                 fused[i] *= 1.0 + boost.get(d, 0.0)
         order = sorted(fused, key=lambda i: -fused[i])
+        passages: dict[int, Passage] = {}
         if r.reference_penalty:  # a bibliography entry names a source, it never answers
-            head = self.store.passages_by_rowid(order[: k + 20])
-            for i, p in head.items():
+            passages = self.store.passages_by_rowid(order[: k + 20])
+            for i, p in passages.items():
                 if is_reference(p.text, p.section_path):
                     fused[i] *= 1.0 - r.reference_penalty
             order = sorted(fused, key=lambda i: -fused[i])
@@ -245,7 +245,7 @@ class KnowledgeBase:
                                       protected=best_of_each)[:k]
         else:
             top = fusion.top_k_capped(ranked, k, doc_of.__getitem__, r.per_doc_cap, protected=best_of_each)
-        passages = self.store.passages_by_rowid(top)
+        passages.update(self.store.passages_by_rowid([i for i in top if i not in passages]))
         top = [i for i in top if i in passages]  # a passage removed by another process meanwhile
         return [
             Hit(passage=passages[i], document=self.store.document(passages[i].doc_id), score=fused[i], rank=n,

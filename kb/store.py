@@ -199,14 +199,11 @@ class Store:
     # ---------------------------------------------------------------- manifest
     def generation(self) -> int:
         """A number that changes with every committed change to the store (any process)."""
-        return self._generation()
-
-    def _generation(self) -> int:
         row = self.conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
 
     def _sync_manifest_counts(self) -> None:
-        self.manifest["generation"] = self._generation()
+        self.manifest["generation"] = self.generation()
         self.manifest["documents"] = self.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
         self.manifest["passages"] = self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]
 
@@ -229,7 +226,7 @@ class Store:
                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
             self.conn.commit()
             if self._index is not None:  # kept current by add/remove during the transaction
-                self._index_generation = self._generation()
+                self._index_generation = self.generation()
         except BaseException:
             self.conn.rollback()
             # the in-memory FAISS index may hold changes that were rolled back: drop it so it is
@@ -357,7 +354,7 @@ class Store:
         Index files carry the generation in their names and vectors.json names the current
         ones, replaced atomically; a reader therefore never pairs an index file with the label
         file of another generation, and a stale or vanished file is rebuilt from SQLite."""
-        if self._index is not None and self._index_generation == self._generation():
+        if self._index is not None and self._index_generation == self.generation():
             gen = self._index_generation
             name = f"vectors-{gen}.faiss"
             self._index.save(self.path / name)
@@ -376,7 +373,7 @@ class Store:
         """The FAISS index, loaded on first use and again whenever the database moved on
         (another process ingested), so vector hits always map to current passages; rebuilt
         from SQLite when the file is missing or stale."""
-        gen = self._generation()
+        gen = self.generation()
         if self._index is None or self._index_generation != gen:
             self._index = None
             self._index = self._load_or_rebuild_index()
@@ -394,7 +391,7 @@ class Store:
             try:
                 meta = json.loads(meta_path.read_text())
                 idx_path = self.path / meta.get("file", INDEX_NAME)
-                if meta.get("generation") == self._generation() and meta.get("approximate", False) == approximate:
+                if meta.get("generation") == self.generation() and meta.get("approximate", False) == approximate:
                     return VectorIndex.load(idx_path, dim, approximate=approximate)
             except Exception as exc:  # noqa: BLE001  (a damaged or vanished index file is rebuilt, not fatal)
                 log.warning("vector index %s unreadable (%s); rebuilding from the database", idx_path, exc)
@@ -409,7 +406,7 @@ class Store:
             vecs = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(len(rows), dim)
             index.add(ids, vecs)
         self._index = index
-        self._index_generation = self._generation()
+        self._index_generation = self.generation()
         try:
             self.save()
         except OSError as exc:  # a read-only store still searches
@@ -441,7 +438,7 @@ class Store:
 
     # ---------------------------------------------------------------- reading
     def documents(self) -> list[Document]:
-        gen = self._generation()
+        gen = self.generation()
         if self._doc_cache is None or self._doc_generation != gen:
             self._doc_generation = gen
             rows = self.conn.execute("SELECT * FROM documents ORDER BY file").fetchall()

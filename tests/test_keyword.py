@@ -8,7 +8,7 @@ import pytest
 
 from kb.keyword import (
     MAX_TERMS,
-    document_mentions,
+    NamingIndex,
     document_terms,
     match_expression,
     proximity_expression,
@@ -69,11 +69,12 @@ def test_document_mentions_weigh_rare_naming_words():
     a word naming every document counts for nothing."""
     docs = {"a": frozenset({"2011", "chapter", "un"}), "b": frozenset({"2005", "note", "un"}),
             "c": frozenset({"2005", "report", "un"})}
-    m = document_mentions("What does the 2011 chapter of the UN say?", docs)
+    index = NamingIndex(docs)
+    m = index.mentions("What does the 2011 chapter of the UN say?")
     assert set(m) == {"a"}, "'un' names every document"
-    m = document_mentions("the 2005 note", docs)
+    m = index.mentions("the 2005 note")
     assert m["b"] > m["c"] > 0
-    assert document_mentions("bees", docs) == {}
+    assert index.mentions("bees") == {}
 
 
 def test_proximity_expression_pairs_adjacent_content_terms():
