@@ -286,7 +286,9 @@ class _Sync:
         store.save()
         report.documents = len(store.documents())
         report.passages = store.passage_count()
-        stale = store.documents_without_sentence_vectors() if self.settings.sentence_vectors else []
+        # a store created since sentence vectors says so in its manifest; only older ones are checked
+        older = self.settings.sentence_vectors and "sentence_vectors" not in store.manifest
+        stale = store.documents_without_sentence_vectors() if older else []
         if stale:
             report.notes.append(
                 f"{len(stale)} of {report.documents} documents were embedded by an older kb without sentence vectors "
