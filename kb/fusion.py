@@ -6,6 +6,7 @@ function is tested with hand-written numbers.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
@@ -29,10 +30,17 @@ def rrf(ranked: Sequence[Sequence[K]], weights: Sequence[float] | None = None, k
     return out
 
 
-def rank_scores(scores: Mapping[K, float], k: int = 1) -> dict[K, float]:
+def rank_scores(scores: Mapping[K, float], k: int = 1, tie: float = 0.0) -> dict[K, float]:
     """(k + 1) / (k + rank): 1 for the best id, falling with rank whatever the score spread;
-    a small weight of it rewards an id that one side ranks near the top."""
-    return {i: (k + 1) / (k + r) for i, r in ranks(scores).items()}
+    a small weight of it rewards an id that one side ranks near the top. An id's rank is 1 +
+    the number of ids scoring more than `tie` x the best |score| above it, so near-equal scores
+    share a rank: a difference in the noise (bf16 against fp32 vectors) cannot decide the bonus."""
+    if not scores:
+        return {}
+    margin = tie * max(abs(v) for v in scores.values())
+    ascending = sorted(scores.values())
+    n = len(ascending)
+    return {i: (k + 1) / (k + 1 + n - bisect_right(ascending, v + margin)) for i, v in scores.items()}
 
 
 def minmax(scores: Mapping[K, float]) -> dict[K, float]:

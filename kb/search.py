@@ -63,6 +63,7 @@ class Ranking:
     sentence_weight: float = 0.7  # dense score = 0.3 x passage cosine + 0.7 x best sentence cosine (kb.spans)
     rank_bonus: float = 0.1  # weighted fusion: + rank_bonus x (k + 1) / (k + rank) per side (dense, keyword, pairs)
     rank_bonus_k: int = 1
+    rank_tie: float = 0.001  # rank bonus: scores within 0.1% of a side's best share a rank (dev B-13 tied at 1.4e-4)
     doc_boost: float = 1.0  # fused score x (1 + doc_boost) for a document the query names
     mention_floor: float = 1.0  # naming strength (in unique words) that gives no boost yet
     title_naming: float = 0.5  # a title word the query shares counts half a naming word
@@ -215,7 +216,7 @@ class KnowledgeBase:
             sides = [norm(dense), norm(keyword), fusion.max_normalise(pairs)]
             weights = [r.dense_weight, r.keyword_weight, r.proximity_weight]
             if r.rank_bonus:
-                sides += [fusion.rank_scores(s, r.rank_bonus_k) for s in (dense, keyword, pairs)]
+                sides += [fusion.rank_scores(s, r.rank_bonus_k, r.rank_tie) for s in (dense, keyword, pairs)]
                 weights += [r.rank_bonus] * 3
             fused = fusion.weighted_sum(sides, weights)
             if r.norm == "z":  # keep scores positive for the document boost

@@ -87,3 +87,13 @@ def test_damp_repeats_scales_scores_beyond_the_cap():
 def test_rank_scores_fall_with_rank():
     """This test ensures that rank scores give 1 to the best id and (k + 1) / (k + rank) below it."""
     assert fusion.rank_scores({"x": 0.2, "y": 0.9, "z": 0.5}, k=1) == {"y": 1.0, "z": 2 / 3, "x": 0.5}
+
+
+def test_rank_scores_let_near_equal_scores_share_a_rank():
+    """This test ensures that scores within `tie` x the best score of each other share the better
+    rank, so a difference in the noise does not decide the rank bonus, and that a real gap still does."""
+    scores = {"a": 0.53939, "b": 0.53925, "c": 0.52585}
+    assert fusion.rank_scores(scores, k=1) == {"a": 1.0, "b": 2 / 3, "c": 0.5}
+    assert fusion.rank_scores(scores, k=1, tie=0.001) == {"a": 1.0, "b": 1.0, "c": 0.5}
+    assert fusion.rank_scores({"x": 5.0, "y": 5.0}, k=1) == {"x": 1.0, "y": 1.0}
+    assert fusion.rank_scores({}, k=1, tie=0.001) == {}
