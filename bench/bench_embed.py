@@ -1,16 +1,19 @@
-"""Embedding backends: torch fp32 (sentence-transformers) against onnx-int8, in one run.
+"""Embedding variants: torch fp32 (sentence-transformers), torch bf16 autocast and onnx-int8, in one run.
 
     python bench/bench_embed.py [--limit 300] [--repeats 3] [--no-ingest]
 
 1. passages/s on real passages (the reference corpus split on blank lines), median of repeats,
    with onnx-int8's time split into tokenisation and model;
 2. process start-up: a fresh `python` that loads the backend and encodes one query (median of 3);
-3. ranking effect: dense top-10 of every dev question over the same passages under both
-   backends (overlap of the two top-10 sets) and the cosine of each passage's two vectors;
-4. unless --no-ingest: `kb ingest ../shared/corpus --backend B` (fresh process, files to a
-   searchable store) and `kb eval ../shared/eval/dev.jsonl` for both, giving ingest seconds
-   and dev-set hit@5 / MRR@10, and the plain LangChain pipeline's ingest of the same files
+3. ranking effect against torch fp32: dense top-10 of every dev question over the same passages
+   (overlap of the two top-10 sets; questions encoded in fp32 except for int8, whose store
+   takes int8 questions) and the cosine of each passage's two vectors;
+4. unless --no-ingest: `kb ingest ../shared/corpus` per variant (fresh process, files to a
+   searchable store) and `kb eval ../shared/eval/dev.jsonl`, giving ingest seconds and dev-set
+   hit@5 / MRR@10, and the plain LangChain pipeline's ingest of the same files
    (bench_langchain.py's) as the baseline for ingest time.
+
+The bf16 row is skipped on a CPU without native bf16 (kb.embed.native_bf16).
 """
 
 from __future__ import annotations
@@ -29,7 +32,11 @@ from pathlib import Path
 import numpy as np
 from common import ROOT, machine, shared, table
 
-BACKENDS = ("torch", "onnx-int8")
+from kb.config import Settings
+
+VARIANTS = {"torch fp32": ("torch", "fp32"), "torch bf16": ("torch", "bf16"), "onnx-int8": ("onnx-int8", "fp32")}
+BASE = "torch fp32"
+BATCH = Settings().batch_size  # kb's default batch on a CPU (KB_BATCH_SIZE)
 
 
 def corpus_passages(limit: int | None) -> list[str]:
@@ -46,8 +53,9 @@ def dev_questions() -> list[str]:
     return [json.loads(line)["question"] for line in shared("eval", "dev.jsonl").open() if line.strip()]
 
 
-def startup_seconds(backend: str, runs: int = 3) -> float:
-    code = (f"from kb.embed import load_embedder; load_embedder(backend={backend!r}).encode(['what is a cluster?'])")
+def startup_seconds(backend: str, precision: str, runs: int = 3) -> float:
+    code = (f"from kb.embed import load_embedder; "
+            f"load_embedder(backend={backend!r}, precision={precision!r}).encode(['what is a cluster?'])")
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -62,7 +70,7 @@ def throughput(emb, texts: list[str], repeats: int) -> tuple[float, np.ndarray]:
     rates, vecs = [], None
     for _ in range(repeats):
         t0 = time.perf_counter()
-        vecs = emb.encode(texts, batch_size=32)
+        vecs = emb.encode(texts, batch_size=BATCH)
         rates.append(len(texts) / (time.perf_counter() - t0))
     return statistics.median(rates), vecs
 
@@ -71,7 +79,7 @@ def onnx_split(emb, texts: list[str]) -> tuple[float, float]:
     t0 = time.perf_counter()
     seqs = emb.tokenize(texts)
     t1 = time.perf_counter()
-    emb.embed_ids(seqs, batch_size=32)
+    emb.embed_ids(seqs, batch_size=BATCH)
     return t1 - t0, time.perf_counter() - t1
 
 
@@ -81,13 +89,14 @@ def top10_overlap(p_a: np.ndarray, q_a: np.ndarray, p_b: np.ndarray, q_b: np.nda
     return float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(top_a, top_b)]))
 
 
-def ingest_and_eval(backend: str, workdir: Path) -> dict:
-    kb_dir = workdir / backend
+def ingest_and_eval(backend: str, precision: str, workdir: Path) -> dict:
+    kb_dir = workdir / f"{backend}-{precision}"
     shutil.rmtree(kb_dir, ignore_errors=True)
     cmd = [sys.executable, "-m", "kb", "--kb", str(kb_dir), "ingest", str(shared("corpus")), "--backend", backend,
            "--json", "--no-progress"]
     t0 = time.perf_counter()
-    done = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "KB_PRECISION": precision})
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
         return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
@@ -110,52 +119,56 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--limit", type=int, default=300, help="passages for the throughput test (0 = all)")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--no-ingest", action="store_true", help="skip kb ingest + kb eval per backend")
+    ap.add_argument("--no-ingest", action="store_true", help="skip kb ingest + kb eval per variant")
     args = ap.parse_args()
-    from kb.embed import load_embedder
+    from kb.embed import load_embedder, native_bf16
 
+    variants = {v: bp for v, bp in VARIANTS.items() if bp[1] != "bf16" or native_bf16()}
     texts, questions = corpus_passages(args.limit or None), dev_questions()
-    embs = {b: load_embedder(backend=b) for b in BACKENDS}  # also exports the int8 file once, before timing
+    embs = {v: load_embedder(backend=b, precision=p) for v, (b, p) in variants.items()}  # int8 exported before timing
     rates, pvecs, qvecs = {}, {}, {}
-    for b, emb in embs.items():
-        rates[b], pvecs[b] = throughput(emb, texts, args.repeats)
-        qvecs[b] = emb.encode(questions)
+    for v, emb in embs.items():
+        rates[v], pvecs[v] = throughput(emb, texts, args.repeats)
+        qvecs[v] = emb.encode(questions)
     tok_s, model_s = onnx_split(embs["onnx-int8"], texts)
-    starts = {b: startup_seconds(b) for b in BACKENDS}
-    cos = (pvecs["torch"] * pvecs["onnx-int8"]).sum(axis=1)
-    overlap = top10_overlap(pvecs["torch"], qvecs["torch"], pvecs["onnx-int8"], qvecs["onnx-int8"])
-    base = "torch"
-    print(f"# Embedding backends ({machine()}, load average {os.getloadavg()[0]:.1f}); {len(texts)} corpus passages, "
+    starts = {v: startup_seconds(b, p) for v, (b, p) in variants.items()}
+    print(f"# Embedding variants ({machine()}, load average {os.getloadavg()[0]:.1f}); {len(texts)} corpus passages, "
           f"{len(questions)} dev questions")
-    print(table(["backend", "model name", "passages/s", "vs torch", "start-up s", "vs torch"], [
-        (b, embs[b].name, round(rates[b], 1), f"{rates[b] / rates[base]:.2f}x", round(starts[b], 2),
-         f"{starts[b] / starts[base]:.2f}x") for b in BACKENDS]))
+    print(table(["variant", "model name", "passages/s", "vs fp32", "start-up s", "vs fp32"], [
+        (v, embs[v].name, round(rates[v], 1), f"{rates[v] / rates[BASE]:.2f}x", round(starts[v], 2),
+         f"{starts[v] / starts[BASE]:.2f}x") for v in variants]))
     print(f"\nonnx-int8 split: tokenisation {tok_s:.2f} s ({len(texts) / tok_s:,.0f} passages/s), "
           f"model + pooling {model_s:.2f} s ({len(texts) / model_s:.1f} passages/s)")
     print()
-    print(table(["ranking effect (int8 vs fp32)", "value"], [
-        ("dense top-10 overlap on dev questions (mean)", round(overlap, 3)),
-        ("passage vector cosine: median", round(float(np.median(cos)), 4)),
-        ("passage vector cosine: min", round(float(cos.min()), 4)),
-    ]))
+    rows = []
+    for v in variants:
+        if v == BASE:
+            continue
+        cos = (pvecs[BASE] * pvecs[v]).sum(axis=1)
+        q = qvecs[v] if v == "onnx-int8" else qvecs[BASE]  # a torch store's questions are always fp32
+        rows += [(f"{v}: dense top-10 overlap on dev questions (mean)", round(top10_overlap(pvecs[BASE], qvecs[BASE],
+                                                                                          pvecs[v], q), 3)),
+                 (f"{v}: passage vector cosine, median", f"{float(np.median(cos)):.5f}"),
+                 (f"{v}: passage vector cosine, min", f"{float(cos.min()):.5f}")]
+    print(table(["ranking effect (against torch fp32)", "value"], rows))
     if not args.no_ingest:
         work = Path(tempfile.mkdtemp(prefix="kb-bench-embed-"))
-        runs = {b: ingest_and_eval(b, work) for b in BACKENDS}
+        runs = {v: ingest_and_eval(b, p, work) for v, (b, p) in variants.items()}
         lc_chunks, lc_seconds = langchain_ingest()
         print()
         rows = []
-        for b, r in runs.items():
+        for v, r in runs.items():
             if "error" in r:
-                rows.append((b, "error", str(r["error"]), "", "", "", ""))
+                rows.append((v, "error", str(r["error"]), "", "", "", ""))
                 continue
-            rows.append((b, round(r["seconds"], 1), f"{r['seconds'] / runs[base].get('seconds', r['seconds']):.2f}x",
+            rows.append((v, round(r["seconds"], 1), f"{r['seconds'] / runs[BASE].get('seconds', r['seconds']):.2f}x",
                          r["passages"], r.get("hit@5"), r.get("mrr@10"), r.get("hit@1")))
-        print(table(["kb ingest ../shared/corpus + kb eval dev", "ingest s", "vs torch", "passages", "hit@5",
+        print(table(["kb ingest ../shared/corpus + kb eval dev", "ingest s", "vs fp32", "passages", "hit@5",
                      "MRR@10", "hit@1"], rows))
         print(f"\nPlain LangChain pipeline on the same files, same run (bench_langchain.langchain_pipeline, "
               f"model load excluded): {lc_chunks} chunks in {lc_seconds:.1f} s. kb ingest (a fresh process, "
               "model load and start-up included) as a share of it: "
-              + ", ".join(f"{b} {r['seconds'] / lc_seconds:.2f}" for b, r in runs.items() if "seconds" in r))
+              + ", ".join(f"{v} {r['seconds'] / lc_seconds:.2f}" for v, r in runs.items() if "seconds" in r))
         shutil.rmtree(work, ignore_errors=True)
     print(f"\nReproduce: python bench/bench_embed.py --limit {args.limit} --repeats {args.repeats}"
           + (" --no-ingest" if args.no_ingest else ""))

@@ -43,12 +43,22 @@ def langchain_pipeline(corpus: Path):
     return store, len(docs), time.perf_counter() - t0
 
 
+def ingest_precision(backend: str) -> str:
+    """' (passages in bf16)' or ' (passages in fp32)' for the torch backend on a CPU (KB_PRECISION)."""
+    from kb.embed import cpu_precision, pick_device
+
+    if backend != "torch" or pick_device(Settings.load().device) != "cpu":
+        return ""
+    return f" (passages in {cpu_precision(Settings.load().precision)}, batch {Settings.load().batch_size})"
+
+
 def kb_pipeline(corpus: Path, kb_dir: Path, backend: str):
     """`kb ingest` into kb_dir; returns (KnowledgeBase, passages, seconds excluding model load)."""
     from ingest.pipeline import sync
 
     settings = Settings.load(kb_dir=str(kb_dir), backend=backend)
-    emb = load_embedder(settings.model, backend=backend, device=settings.device, max_tokens=settings.max_tokens)
+    emb = load_embedder(settings.model, backend=backend, device=settings.device, max_tokens=settings.max_tokens,
+                        precision=settings.precision)
     emb.encode(["warm up"])
     t0 = time.perf_counter()
     report = sync(corpus, kb_dir, emb, settings, progress=False)
@@ -93,7 +103,7 @@ def main() -> None:
             lc_m, _ = evaluate(questions, lambda qs: [as_hits(lc_store.similarity_search(q, k=10)) for q in qs])
 
     print(f"kb vs plain LangChain on {corpus} ({len(questions)} questions in {qfile.name}); "
-          f"{machine()}; {time.strftime('%Y-%m-%d %H:%M')}; kb backend {args.backend}, "
+          f"{machine()}; {time.strftime('%Y-%m-%d %H:%M')}; kb backend {args.backend}{ingest_precision(args.backend)}, "
           f"query encoder {type(kb.embedder).__name__}")
     rows = []
     for name, chunks, secs, p50, p95, m in (("LangChain (1000/200, MiniLM, FAISS)", lc_chunks, lc_secs, lc_p50, lc_p95, lc_m),

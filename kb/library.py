@@ -37,7 +37,7 @@ def _embedder(settings: Settings, embedder: Any | None) -> Any:
     from kb.embed import load_embedder
 
     model = store_model(settings.kb_path) or settings.model  # ingest with the model the store was built with
-    return load_embedder(model, settings.backend, settings.device, settings.max_tokens)
+    return load_embedder(model, settings.backend, settings.device, settings.max_tokens, settings.precision)
 
 
 def sync_folder(folder: str | Path, settings: Settings | None = None, embedder: Any | None = None,

@@ -146,7 +146,7 @@ def _fp32_agreement(model_path: str, onnx_file: Path) -> float:
     from kb.embed import SentenceTransformerEmbedder
     from kb.onnx_embed import OnnxEmbedder
 
-    ref = SentenceTransformerEmbedder(model_path, device="cpu").encode(list(PROBES))
+    ref = SentenceTransformerEmbedder(model_path, device="cpu", precision="fp32").encode(list(PROBES))
     got = OnnxEmbedder(model_path, variant="fp32", onnx_file=onnx_file).encode(list(PROBES))
     return float(np.min(np.sum(ref * got, axis=1)))
 

@@ -82,7 +82,7 @@ class LazyEmbedder:
             from kb.store import Store
 
             s = self.settings
-            real = load_embedder(s.model, s.backend, s.device, s.max_tokens)
+            real = load_embedder(s.model, s.backend, s.device, s.max_tokens, s.precision)
             with Store.open(s.kb_path) as store:
                 store.check_model(real.name, real.dim)
             self._real, self.max_tokens = real, real.max_tokens
@@ -110,7 +110,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     if manifest and str(manifest.get("model", "")).split("@")[0] in (settings.model, Path(settings.model).name):
         embedder = LazyEmbedder(settings, str(manifest["model"]), int(manifest["dim"]))
     else:
-        embedder = load_embedder(settings.model, settings.backend, settings.device, settings.max_tokens)
+        embedder = load_embedder(settings.model, settings.backend, settings.device, settings.max_tokens,
+                                 settings.precision)
     report = sync(args.folder, settings.kb_path, embedder, settings, progress=not args.no_progress)
     if settings.light_queries and settings.backend == "torch":
         from kb.embed import prepare_light_queries
