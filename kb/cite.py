@@ -99,9 +99,11 @@ def locator(passage: Passage | None) -> str:
 
 def short_reference(doc: Document, passage: Passage | None = None) -> str:
     """`UNCTAD (1999), TD/B/COM.3/22, para. 18, p. 6`."""
-    head = f"{creator(doc)} ({year_text(doc)})"
+    who = creator(doc)
     label = doc.symbol or doc.short_title or doc.title or doc.file
-    return ", ".join(x for x in (head, label, locator(passage)) if x)
+    if label == who:  # no author or publisher: the title already leads, as in APA
+        label = ""
+    return ", ".join(x for x in (f"{who} ({year_text(doc)})", label, locator(passage)) if x)
 
 
 def full_reference(doc: Document, passage: Passage | None = None) -> str:
@@ -110,12 +112,15 @@ def full_reference(doc: Document, passage: Passage | None = None) -> str:
     if doc.symbol and doc.symbol not in title:
         title = f"{title} ({doc.symbol})"
     tail = locator(passage)
-    text = f"{creator(doc)} ({year_text(doc)}). {title}"
+    if author_list(doc) or doc.publisher:
+        text = f"{creator(doc)} ({year_text(doc)}). {title}"
+    else:  # no author or publisher: the title leads, once (APA)
+        text = f"{title} ({year_text(doc)})"
     if doc.publisher and doc.publisher not in creator(doc):
         text += f". {doc.publisher}"
     if tail:
         text += f", {tail}"
-    return text + "."
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def cite_key(doc: Document) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from kb.cite import bibtex, creator, full_reference, locator, page_text, ris, short_reference
@@ -54,6 +56,19 @@ def test_creator_of_document_without_authors_is_the_publisher():
     """This test ensures that a document with no authors is credited to its publisher, with n.d. for no year."""
     doc = Document(doc_id="d", file="f.txt", sha256="z", title="T", publisher="OECD")
     assert short_reference(doc) == "OECD (n.d.), T"
+
+
+def test_document_without_author_or_publisher_is_led_by_its_title_once():
+    """This test ensures that a document with neither authors nor publisher is cited by its title,
+    not title then title again, and that a title ending in a question mark gets no extra full stop."""
+    doc = Document(doc_id="d", file="f.txt", sha256="z", title="Upgrading to compete: what opportunities for SMEs?")
+    assert short_reference(doc, passage(para="4")) == "Upgrading to compete: what opportunities for SMEs? (n.d.), para. 4"
+    assert full_reference(doc) == "Upgrading to compete: what opportunities for SMEs? (n.d.)."
+    assert full_reference(doc, passage(para="4")) == "Upgrading to compete: what opportunities for SMEs? (n.d.), para. 4."
+    assert full_reference(replace(doc, title="Why clusters?", year=2009)) == "Why clusters? (2009)."
+    assert full_reference(replace(doc, title="Clusters?", authors="Ana Lima")) == "Lima (n.d.). Clusters?"
+    numbered = replace(doc, symbol="TD/B/1")
+    assert short_reference(numbered) == "Upgrading to compete: what opportunities for SMEs? (n.d.), TD/B/1"
 
 
 def test_bibtex_entry_escapes_and_types():
