@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from common import machine, shared, table
 
+from kb.config import Settings
+
 _COUNTER = None
 
 
@@ -80,8 +82,11 @@ def tokenize(tok_file: str, texts: list[str]) -> tuple[list[list[int]], float]:
     return ids, time.perf_counter() - t0
 
 
-def torch_model_seconds(model_path: str, seqs: list[list[int]], device: str, batch: int) -> float:
-    """One pass of the transformer over all sequences, length-sorted batches, fp16 on a GPU."""
+def torch_model_seconds(model_path: str, seqs: list[list[int]], device: str, batch: int, precision: str) -> float:
+    """One pass of the transformer over all sequences, length-sorted batches, fp16 on a GPU,
+    bf16 autocast on a CPU when kb embeds in bf16 there (KB_PRECISION)."""
+    import contextlib
+
     import torch
     from transformers import AutoModel
 
@@ -93,7 +98,8 @@ def torch_model_seconds(model_path: str, seqs: list[list[int]], device: str, bat
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
     sync()
     t0 = time.perf_counter()
-    with torch.inference_mode():
+    cast = torch.autocast("cpu", dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
+    with torch.inference_mode(), cast:
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
             width = max(len(seqs[j]) for j in idx)
@@ -123,7 +129,7 @@ def main() -> None:
     from kb.spans import embed_passages, sentence_spans
 
     device = pick_device(args.device)
-    batch = args.batch or (512 if device == "cuda" else 32)
+    batch = args.batch or (512 if device == "cuda" else Settings.load().batch_size)
     workers = args.workers or os.cpu_count() or 1
     model_path = resolve_model_path("all-MiniLM-L6-v2")
     tok_file = str(Path(model_path) / "tokenizer.json")
@@ -141,9 +147,9 @@ def main() -> None:
             emb.embed_ids(seqs, batch_size=batch)
             runs.append(time.perf_counter() - t0)
     else:
-        emb = load_embedder(backend="torch", device=device)
-        torch_model_seconds(model_path, seqs[:batch], device, batch)  # warm-up (kernels, allocator)
-        runs = [torch_model_seconds(model_path, seqs, device, batch) for _ in range(args.repeats)]
+        emb = load_embedder(backend="torch", device=device, precision=Settings.load().precision)
+        torch_model_seconds(model_path, seqs[:batch], device, batch, emb.precision)  # warm-up (kernels, allocator)
+        runs = [torch_model_seconds(model_path, seqs, device, batch, emb.precision) for _ in range(args.repeats)]
     t_model = statistics.median(runs)
     t0 = time.perf_counter()
     emb.encode(texts, batch_size=batch)
@@ -164,7 +170,7 @@ def main() -> None:
 
         gpu = f", {torch.cuda.get_device_name(0)}"
     print(f"# Ingest stages: {len(files)} UN PDFs ({skipped} skipped), {n:,} passages; "
-          f"device {device}{gpu}, backend {args.backend}, batch {batch}, {workers} extraction workers ({machine()})")
+          f"device {device}{gpu}, backend {args.backend} ({getattr(emb, 'precision', 'int8')}), batch {batch}, {workers} extraction workers ({machine()})")
     print(table(["stage", "seconds", "passages/s", "share of total"], [
         ("extraction (read + structure + chunk)", round(t_extract, 2), rate(t_extract),
          f"{t_extract / (t_extract + t_tok + t_model):.0%}"),
