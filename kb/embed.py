@@ -94,12 +94,17 @@ def native_bf16() -> bool:
         return False
 
 
-def cpu_precision(precision: str) -> str:
-    """bf16 or fp32 for passage batches on a CPU; EmbeddingError for an unknown value."""
+def check_precision(precision: str) -> str:
+    """The value itself when it is a known precision; EmbeddingError naming the setting otherwise."""
     if precision not in PRECISIONS:
         raise EmbeddingError(f"unknown embedding precision {precision!r}; set KB_PRECISION to one of "
                              + ", ".join(PRECISIONS))
-    if precision == "auto":
+    return precision
+
+
+def cpu_precision(precision: str) -> str:
+    """bf16 or fp32 for passage batches on a CPU; EmbeddingError for an unknown value."""
+    if check_precision(precision) == "auto":
         return "bf16" if native_bf16() else "fp32"
     return precision
 
@@ -128,7 +133,8 @@ class SentenceTransformerEmbedder:
             ) from exc
         if self.device == "cuda":
             self._model.half()
-        self.precision = "fp16" if self.device == "cuda" else cpu_precision(precision) if self.device == "cpu" else "fp32"
+        on_cpu = cpu_precision(precision)  # also refuses an unknown value on any device
+        self.precision = "fp16" if self.device == "cuda" else on_cpu if self.device == "cpu" else "fp32"
         self.max_tokens = min(max_tokens, int(self._model.max_seq_length or max_tokens))
         self._model.max_seq_length = self.max_tokens
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension

@@ -159,3 +159,18 @@ def test_empty_folder_and_empty_knowledge_base_say_what_to_do(capsys, tmp_path, 
     assert main(["--kb", str(tmp_path / "kb"), "ask", "anything at all?"]) == 1
     err = capsys.readouterr().err
     assert "holds no documents yet" in err and "kb ingest FOLDER" in err and err.count("\n") == 1
+
+
+def test_unknown_precision_is_refused_before_anything_is_read(capsys, papers, tmp_path, monkeypatch):
+    """This test ensures that a mistyped KB_PRECISION stops `kb ingest` with a one-line error
+    naming the value and the setting, and that an existing store is left as it was."""
+    kb = tmp_path / "kb"
+    _ingest(capsys, papers, kb)
+    before = (kb / "manifest.json").read_text()
+    monkeypatch.setenv("KB_PRECISION", "half")
+    (papers / "extra.txt").write_text("Extra note\n\nA new paragraph about fisheries.\n", encoding="utf-8")
+    assert main(["--kb", str(kb), "ingest", str(papers), "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kb: error:") and "'half'" in err and "KB_PRECISION" in err
+    assert len(err.strip().splitlines()) == 1
+    assert (kb / "manifest.json").read_text() == before

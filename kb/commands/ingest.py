@@ -98,10 +98,11 @@ class LazyEmbedder:
 # ---------------------------------------------------------------------- ingest
 def run_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import iter_report_lines, sync
-    from kb.embed import load_embedder
+    from kb.embed import check_precision, load_embedder
     from kb.store import store_manifest, store_model
 
     settings = _settings(args, model=args.model, backend=args.backend, file_timeout=args.timeout)
+    check_precision(settings.precision)  # before any file is read
     built = store_model(settings.kb_path)
     explicit = args.model is not None or bool(os.environ.get("KB_MODEL"))
     if built and not explicit and built not in (settings.model, Path(settings.model).name):
