@@ -30,8 +30,7 @@ from kb.keyword import (
     proximity_expression,
     query_terms,
 )
-from kb.query import strip_framing
-from kb.sentences import is_reference
+from kb.sentences import is_reference, strip_framing
 from kb.store import Store
 from kb.types import Document, Filters, Hit, Passage
 
@@ -40,6 +39,7 @@ if TYPE_CHECKING:
 
 MAX_QUERY_CHARS = 100_000  # longer queries are cut here (the model reads 256 word pieces anyway)
 _EMBED_CHARS = 2_000  # what the dense side embeds of a long query
+_FRAME_SIDES = {"": (), "keyword": ("keyword",), "dense": ("dense",), "both": ("dense", "keyword")}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
@@ -55,7 +55,8 @@ class Ranking:
     keyword_weight: float = 0.4
     proximity_weight: float = 0.1  # weighted fusion: BM25 of adjacent query-term pairs (NEAR, 5 words), max-normalised
     proximity_span: int = 5
-    strip_framing: bool = False  # dense side embeds the question without its request frame (kb.query; off: dev +1, dev-un -1)
+    strip_framing: str = "keyword"  # sides searched without the request frame ("I need a quote on", "is it true
+    # that": kb.sentences.strip_framing): "" | keyword (keyword and proximity) | dense | both
     candidates: int = 100
     context_weight: float = 1.0  # BM25 weight of the title/section column against the passage body (1.0)
     per_doc_cap: int = 4
@@ -145,16 +146,21 @@ class KnowledgeBase:
         """Per query, the dense, keyword and term-pair candidates as {rowid: score} and the
         documents it names."""
         r = self.ranking
+        if r.strip_framing not in _FRAME_SIDES:
+            raise QueryError(f"strip_framing={r.strip_framing!r} is not one of {', '.join(map(repr, _FRAME_SIDES))}")
+        topics = [strip_framing(q) for q in cleaned]  # the request words say nothing about a passage
+        dense_q, keyword_q = ([t if side in _FRAME_SIDES[r.strip_framing] else q for q, t in zip(cleaned, topics)]
+                              for side in ("dense", "keyword"))
         qvecs = None
         if r.mode != "keyword" and cleaned:
-            texts = [strip_framing(q) if r.strip_framing else q for q in cleaned]
-            qvecs = self.embedder.encode([q[:_EMBED_CHARS] for q in texts], batch_size=64)
+            qvecs = self.embedder.encode([q[:_EMBED_CHARS] for q in dense_q], batch_size=64)
         out = []
         for i, q in enumerate(cleaned):
             dense = self._dense(qvecs[i], r.candidates, allowed) if qvecs is not None else {}
-            keyword = self._keyword(q, r.candidates, allowed) if r.mode != "dense" else {}
-            pairs = self._pairs(q, r.candidates, allowed) if r.mode == "hybrid" and r.proximity_weight else {}
-            out.append((dense, keyword, pairs, self._mentions(q)))
+            keyword = self._keyword(keyword_q[i], r.candidates, allowed) if r.mode != "dense" else {}
+            pairs = (self._pairs(keyword_q[i], r.candidates, allowed) if r.mode == "hybrid" and r.proximity_weight
+                     else {})
+            out.append((dense, keyword, pairs, self._mentions(q)))  # the whole question: "the 2009 briefing" names one
         return out
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:

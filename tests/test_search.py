@@ -208,9 +208,9 @@ def test_title_words_name_a_document_at_half_strength(kb):
         "the file name already names it by 'cycling'; the title's 'cycling' adds nothing"
 
 
-def test_reference_list_entries_rank_below_statements(tmp_path):
-    """This test ensures that a bibliography entry matching the query's words ranks below a
-    passage that states something on the topic (reference_penalty), and above it without."""
+def _one_document_kb(path, rows: list[tuple[tuple[str, ...], str]]):
+    """A store holding one invented document whose passages are `rows` (section, text), opened
+    with the fake embedder."""
     from kb.config import Settings
     from kb.embed import HashEmbedder
     from kb.search import KnowledgeBase
@@ -219,22 +219,45 @@ def test_reference_list_entries_rank_below_statements(tmp_path):
 
     emb = HashEmbedder(dim=64)
     doc = Document(doc_id="r" * 16, file="harbours.txt", sha256="r" * 64, title="Harbours")
-    rows = [(("References",), "Marsh, T. (2004) \"Harbour dues and ferry fares\", Port Review."),
-            (("Findings",), "Ferry fares rise when harbour dues rise on small islands."),
-            (("Findings",), "Island schools share teachers across the archipelago."),
-            (("Findings",), "Fishing quotas were cut in the northern waters."),
-            (("Findings",), "Tourists arrive mostly in the summer months.")]
     ps = tuple(Passage(passage_id=make_passage_id(doc.doc_id, i, t), doc_id=doc.doc_id, seq=i, text=t, section=sec)
                for i, (sec, t) in enumerate(rows))
-    store = Store.create(tmp_path / "kb", emb.name, emb.dim)
+    store = Store.create(path, emb.name, emb.dim)
     with store.transaction():
         store.add_document(ParsedDocument(doc, ps), emb.encode([p.text for p in ps]), [(doc.file, 1, 0.0)])
     store.save()
     store.close()
-    kb = KnowledgeBase.open(tmp_path / "kb", settings=Settings.load(kb_dir=str(tmp_path / "kb")), embedder=emb)
+    return KnowledgeBase.open(path, settings=Settings.load(kb_dir=str(path)), embedder=emb)
+
+
+def test_reference_list_entries_rank_below_statements(tmp_path):
+    """This test ensures that a bibliography entry matching the query's words ranks below a
+    passage that states something on the topic (reference_penalty), and above it without."""
+    kb = _one_document_kb(tmp_path / "kb", [
+        (("References",), "Marsh, T. (2004) \"Harbour dues and ferry fares\", Port Review."),
+        (("Findings",), "Ferry fares rise when harbour dues rise on small islands."),
+        (("Findings",), "Island schools share teachers across the archipelago."),
+        (("Findings",), "Fishing quotas were cut in the northern waters."),
+        (("Findings",), "Tourists arrive mostly in the summer months.")])
     query = "harbour dues and ferry fares"
     assert kb.with_ranking(reference_penalty=0.0).search(query, k=2)[0].passage.section == ("References",)
     assert kb.search(query, k=2)[0].passage.section == ("Findings",)
+
+
+def test_keyword_side_searches_the_topic_not_the_request_words(tmp_path):
+    """This test ensures that the words of a request frame ("I need a quote for a workshop slide
+    on") do not match passages on the keyword side: the topic decides, and with the frame kept
+    (strip_framing="") the passage sharing the frame's words wins instead."""
+    kb = _one_document_kb(tmp_path / "kb", [
+        (("Events",), "Workshop slide with a quote: the harbour master's quote shown on the workshop slide."),
+        (("Findings",), "Ferry fares rise when harbour dues rise on small islands."),
+        (("Findings",), "Island schools share teachers across the archipelago.")])
+    query = "I need a quote for a workshop slide on ferry fares"
+    framed = kb.with_ranking(mode="keyword", strip_framing="")
+    assert framed.search(query, k=1)[0].passage.section == ("Events",)
+    assert kb.with_ranking(mode="keyword").search(query, k=1)[0].passage.section == ("Findings",)
+    assert kb.search(query, k=1)[0].passage.section == ("Findings",)
+    with pytest.raises(QueryError):
+        kb.with_ranking(strip_framing="sideways").search(query)
 
 
 def test_naming_follows_documents_added_after_opening(tmp_path):
