@@ -135,6 +135,7 @@ class SentenceTransformerEmbedder:
             self._model.half()
         on_cpu = cpu_precision(precision)  # also refuses an unknown value on any device
         self.precision = "fp16" if self.device == "cuda" else on_cpu if self.device == "cpu" else "fp32"
+        log.info("embedding passages on %s in %s (KB_PRECISION=%s)", self.device, self.precision, precision)
         self.max_tokens = min(max_tokens, int(self._model.max_seq_length or max_tokens))
         self._model.max_seq_length = self.max_tokens
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
