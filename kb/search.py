@@ -148,9 +148,10 @@ class KnowledgeBase:
         r = self.ranking
         if r.strip_framing not in _FRAME_SIDES:
             raise QueryError(f"strip_framing={r.strip_framing!r} is not one of {', '.join(map(repr, _FRAME_SIDES))}")
-        topics = [strip_framing(q) for q in cleaned]  # the request words say nothing about a passage
-        dense_q, keyword_q = ([t if side in _FRAME_SIDES[r.strip_framing] else q for q, t in zip(cleaned, topics)]
-                              for side in ("dense", "keyword"))
+        stripped = _FRAME_SIDES[r.strip_framing]  # the request words say nothing about a passage
+        topics = [strip_framing(q) if stripped else q for q in cleaned]
+        dense_q = topics if "dense" in stripped else cleaned
+        keyword_q = topics if "keyword" in stripped else cleaned
         qvecs = None
         if r.mode != "keyword" and cleaned:
             qvecs = self.embedder.encode([q[:_EMBED_CHARS] for q in dense_q], batch_size=64)
