@@ -43,17 +43,9 @@ def langchain_pipeline(corpus: Path):
     return store, len(docs), time.perf_counter() - t0
 
 
-def ingest_precision(backend: str) -> str:
-    """' (passages in bf16)' or ' (passages in fp32)' for the torch backend on a CPU (KB_PRECISION)."""
-    from kb.embed import cpu_precision, pick_device
-
-    if backend != "torch" or pick_device(Settings.load().device) != "cpu":
-        return ""
-    return f" (passages in {cpu_precision(Settings.load().precision)}, batch {Settings.load().batch_size})"
-
-
 def kb_pipeline(corpus: Path, kb_dir: Path, backend: str):
-    """`kb ingest` into kb_dir; returns (KnowledgeBase, passages, seconds excluding model load)."""
+    """`kb ingest` into kb_dir; returns (KnowledgeBase, passages, seconds excluding model load, what
+    the passages were embedded in: "bf16, batch 8", "int8, batch 8" ...)."""
     from ingest.pipeline import sync
 
     settings = Settings.load(kb_dir=str(kb_dir), backend=backend)
@@ -70,7 +62,7 @@ def kb_pipeline(corpus: Path, kb_dir: Path, backend: str):
     # opened as the product opens it: the query encoder is kb's choice (load_query_embedder)
     kbase = KnowledgeBase.open(kb_dir, settings=settings)
     kbase.embedder.encode(["warm up"])
-    return kbase, report.passages, secs
+    return kbase, report.passages, secs, f"{getattr(emb, 'precision', 'int8')}, batch {settings.batch_size}"
 
 
 def as_hits(lc_docs: list) -> list[Hit]:
@@ -95,7 +87,7 @@ def main() -> None:
 
     lc_store, lc_chunks, lc_secs = langchain_pipeline(corpus)
     with tempfile.TemporaryDirectory() as tmp:
-        kb, kb_chunks, kb_secs = kb_pipeline(corpus, Path(tmp) / "kb", args.backend)
+        kb, kb_chunks, kb_secs, kb_embedding = kb_pipeline(corpus, Path(tmp) / "kb", args.backend)
         with kb:
             kb_p50, kb_p95 = latencies_ms(lambda q: kb.search(q, k=10), texts)
             lc_p50, lc_p95 = latencies_ms(lambda q: lc_store.similarity_search(q, k=10), texts)
@@ -103,7 +95,7 @@ def main() -> None:
             lc_m, _ = evaluate(questions, lambda qs: [as_hits(lc_store.similarity_search(q, k=10)) for q in qs])
 
     print(f"kb vs plain LangChain on {corpus} ({len(questions)} questions in {qfile.name}); "
-          f"{machine()}; {time.strftime('%Y-%m-%d %H:%M')}; kb backend {args.backend}{ingest_precision(args.backend)}, "
+          f"{machine()}; {time.strftime('%Y-%m-%d %H:%M')}; kb backend {args.backend} (passages in {kb_embedding}), "
           f"query encoder {type(kb.embedder).__name__}")
     rows = []
     for name, chunks, secs, p50, p95, m in (("LangChain (1000/200, MiniLM, FAISS)", lc_chunks, lc_secs, lc_p50, lc_p95, lc_m),

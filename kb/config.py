@@ -36,7 +36,7 @@ class Settings:
     precision: str = _setting(
         "auto", "Passage embedding precision on a CPU with the torch backend: auto (bf16 where the CPU computes "
         "it natively, AVX512-BF16 or AMX; else fp32), bf16 or fp32. bf16 vectors match fp32 ones to a cosine "
-        "of 0.9999 and embed about 1.7x faster; questions are always encoded in fp32.")
+        "of 0.9999 and embed about 1.6x faster; questions are always encoded in fp32.")
     batch_size: int = _setting(
         8, "Passages per embedding batch on a CPU (small batches stay in cache: 8 embeds the reference corpus "
         "13% faster than 32); raised to 512 on a GPU.")

@@ -151,11 +151,12 @@ class SentenceTransformerEmbedder:
             batch_size = max(batch_size, 512)
         if len(texts) <= SMALL_BATCH and self.device == "cpu":
             return self._encode_one_thread(texts, batch_size)
+        import torch
+
         with self._autocast():
-            vecs = self._model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                      convert_to_tensor=True, show_progress_bar=progress)
-        vecs = vecs.float()
-        vecs = vecs / vecs.norm(dim=-1, keepdim=True).clamp_min(1e-12)  # unit length in fp32, whatever the precision
+            vecs = self._model.encode(list(texts), batch_size=batch_size, convert_to_tensor=True,
+                                      show_progress_bar=progress)
+        vecs = torch.nn.functional.normalize(vecs.float(), dim=-1)  # unit length in fp32, whatever the precision
         return np.ascontiguousarray(vecs.cpu().numpy(), dtype=np.float32)
 
     def _autocast(self):

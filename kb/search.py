@@ -70,6 +70,11 @@ class Ranking:
     title_naming: float = 0.5  # a title word the query shares counts half a naming word
     reference_penalty: float = 0.5  # fused score x (1 - penalty) for reference-list entries among the top k + 20
 
+    def __post_init__(self) -> None:
+        if self.strip_framing not in _FRAME_SIDES:
+            raise QueryError(f"strip_framing={self.strip_framing!r} is not one of "
+                             + ", ".join(map(repr, _FRAME_SIDES)))
+
 
 def clean_query(query: str) -> str:
     """The query with control characters blanked and whitespace collapsed; QueryError when
@@ -146,8 +151,6 @@ class KnowledgeBase:
         """Per query, the dense, keyword and term-pair candidates as {rowid: score} and the
         documents it names."""
         r = self.ranking
-        if r.strip_framing not in _FRAME_SIDES:
-            raise QueryError(f"strip_framing={r.strip_framing!r} is not one of {', '.join(map(repr, _FRAME_SIDES))}")
         stripped = _FRAME_SIDES[r.strip_framing]  # the request words say nothing about a passage
         topics = [strip_framing(q) if stripped else q for q in cleaned]
         dense_q = topics if "dense" in stripped else cleaned
