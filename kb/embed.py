@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 SMALL_BATCH = 4  # inputs up to this many (queries) are encoded on one thread
+GPU_BATCH = 512  # passages per batch on a GPU, whatever KB_BATCH_SIZE says (sized for a CPU)
 
 
 class Embedder(Protocol):
@@ -133,6 +134,8 @@ class SentenceTransformerEmbedder:
             ) from exc
         if self.device == "cuda":
             self._model.half()
+        else:  # a checkpoint saved in fp16 or bf16 loads in that type; CPU kernels and autocast want fp32 weights
+            self._model.float()
         on_cpu = cpu_precision(precision)  # also refuses an unknown value on any device
         self.precision = "fp16" if self.device == "cuda" else on_cpu if self.device == "cpu" else "fp32"
         log.info("embedding passages on %s in %s (KB_PRECISION=%s)", self.device, self.precision, precision)
@@ -143,21 +146,51 @@ class SentenceTransformerEmbedder:
         base = DEFAULT_MODEL if path != model else Path(model).name or model
         self.name = f"{base}@{model_fingerprint(path)}"
         self._tokenizer = self._model.tokenizer
+        self._type_ids = "token_type_ids" in getattr(self._tokenizer, "model_input_names", ())
+        self._fast_tokenizer = None  # a private copy: truncated to max_tokens, no padding (kb.batches)
+        backend = getattr(self._tokenizer, "backend_tokenizer", None)
+        if backend is not None:
+            from tokenizers import Tokenizer
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+            self._fast_tokenizer = Tokenizer.from_str(backend.to_str())
+            self._fast_tokenizer.no_padding()
+            self._fast_tokenizer.enable_truncation(self.max_tokens)
+
+    def tokenize_passages(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]] | None:
+        """Each text's (token ids, character offsets) as `encode` and `encode_with_spans` would
+        make them, for ingest's reader processes to make ahead (None without a fast tokenizer)."""
+        if self._fast_tokenizer is None:
+            return None
+        return [(np.asarray(e.ids, dtype=np.int32), np.asarray(e.offsets, dtype=np.int32).reshape(-1, 2))
+                for e in self._fast_tokenizer.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False,
+               tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self.device == "cuda":
-            batch_size = max(batch_size, 512)
         if len(texts) <= SMALL_BATCH and self.device == "cpu":
             return self._encode_one_thread(texts, batch_size)
-        import torch
+        if self._fast_tokenizer is None:  # a model without a fast tokenizer: sentence-transformers' own loop
+            import torch
 
-        with self._autocast():
-            vecs = self._model.encode(list(texts), batch_size=batch_size, convert_to_tensor=True,
-                                      show_progress_bar=progress)
-        vecs = torch.nn.functional.normalize(vecs.float(), dim=-1)  # unit length in fp32, whatever the precision
-        return np.ascontiguousarray(vecs.cpu().numpy(), dtype=np.float32)
+            with self._autocast():
+                vecs = self._model.encode(list(texts), batch_size=self._batch(batch_size), convert_to_tensor=True,
+                                          show_progress_bar=progress)
+            vecs = torch.nn.functional.normalize(vecs.float(), dim=-1)  # unit length in fp32, whatever the precision
+            return np.ascontiguousarray(vecs.cpu().numpy(), dtype=np.float32)
+        return self._batches(texts, None, batch_size, progress, tokens)[0]
+
+    def _batch(self, batch_size: int) -> int:
+        return max(batch_size, GPU_BATCH) if self.device == "cuda" else batch_size
+
+    def _batches(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None, batch_size: int,
+                 progress: bool, tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+                 ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        from kb.batches import encode_batches
+
+        return encode_batches(self._model, self._fast_tokenizer, texts, self.dim, spans=spans, tokens=tokens,
+                              batch_size=self._batch(batch_size), device=self.device, type_ids=self._type_ids,
+                              autocast=self._autocast, progress=progress)
 
     def _autocast(self):
         """bf16 autocast for a batch of passages on a CPU that has it natively; else nothing."""
@@ -170,46 +203,17 @@ class SentenceTransformerEmbedder:
         return contextlib.nullcontext()
 
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
-                          batch_size: int = 32, progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+                          batch_size: int = 32, progress: bool = False,
+                          tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+                          ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors (as `encode` gives them) and the vectors of each text's character spans,
-        pooled from the same forward pass (kb.spans). Batches of similar length run through the
-        model's modules; the spans of a batch are pooled on the model's device with one batched
-        matrix product, so a GPU is not held up by a transfer per passage."""
-        import torch
-
-        from kb.spans import span_membership
-
-        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
-        per_text = [np.zeros((0, self.dim), dtype=np.float32) for _ in texts]
-        if not texts:
-            return vectors, per_text
-        if self.device == "cuda":
-            batch_size = max(batch_size, 512)
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        batches = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-        if progress:
-            from tqdm import tqdm
-
-            batches = tqdm(batches, desc="embedding", unit="batch")
-        for idx in batches:
-            enc = self._tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=self.max_tokens,
-                                  return_tensors="pt", return_offsets_mapping=True)
-            offsets = enc.pop("offset_mapping").numpy()
-            with torch.inference_mode(), self._autocast():
-                out = self._model({k: v.to(self.device) for k, v in enc.items()})
-            vectors[idx] = torch.nn.functional.normalize(out["sentence_embedding"].float(), dim=-1).cpu().numpy()
-            batch_spans = [spans[i] for i in idx]
-            if not any(len(sp) for sp in batch_spans):
-                continue
-            member, counts = span_membership(offsets, batch_spans)
-            tokens = out["token_embeddings"] if self.precision == "fp16" else out["token_embeddings"].float()
-            pooled = torch.bmm(torch.from_numpy(member).to(tokens.device, tokens.dtype), tokens).float()
-            pooled = pooled / torch.from_numpy(np.maximum(counts, 1)).to(pooled.device, pooled.dtype)[..., None]
-            pooled = torch.nn.functional.normalize(pooled, dim=-1).cpu().numpy()
-            for r, i in enumerate(idx):
-                keep = counts[r] > 0
-                per_text[i] = np.ascontiguousarray(pooled[r][keep], dtype=np.float32)
-        return vectors, per_text
+        pooled from the same forward pass (kb.spans, kb.batches). `tokens`: `tokenize_passages`'s
+        output for these texts, when made ahead."""
+        if self._fast_tokenizer is None:
+            raise EmbeddingError(f"embedding model {self.name!r} has no fast tokenizer, which sentence vectors "
+                                 "need (token offsets); set KB_SENTENCE_VECTORS=0 or use another model")
+        vectors, per_text = self._batches(texts, spans, batch_size, progress, tokens)
+        return vectors, per_text if per_text is not None else []
 
     def _encode_one_thread(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         """A query or two: one thread avoids thread start-up and contention, which cost more than

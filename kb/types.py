@@ -145,6 +145,12 @@ class ParsedDocument:
     document: Document
     passages: tuple[Passage, ...]
     warnings: tuple[str, ...] = field(default=())
+    # per passage, its sentences' character ranges (kb.spans.sentence_spans), found in the reader
+    # processes so the main process only embeds; empty when not computed
+    sentence_spans: tuple[tuple[tuple[int, int], ...], ...] = field(default=())
+    # per passage, (token ids, token character offsets) as numpy arrays from the embedder's own
+    # tokenizer (kb.embed tokenize_passages), also made in the reader processes; empty when not made
+    tokens: tuple[Any, ...] = field(default=())
 
 
 # ---------------------------------------------------------------------------- answers

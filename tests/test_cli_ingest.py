@@ -174,3 +174,36 @@ def test_unknown_precision_is_refused_before_anything_is_read(capsys, papers, tm
     assert err.startswith("kb: error:") and "'half'" in err and "KB_PRECISION" in err
     assert len(err.strip().splitlines()) == 1
     assert (kb / "manifest.json").read_text() == before
+
+
+def test_adding_to_a_store_embeds_as_its_first_ingest_did(capsys, papers, tmp_path, monkeypatch):
+    """This test ensures that `kb ingest` into an existing store (where the model loads lazily)
+    still makes sentence vectors from the passage's own forward pass (`encode_with_spans`), and
+    that the tokens the reader processes made reach it, one per passage."""
+    import numpy as np
+
+    import kb.embed
+    from kb.embed import HashEmbedder
+
+    calls: list[tuple[int, int | None]] = []
+
+    class Spy(HashEmbedder):
+        def tokenize_passages(self, texts):
+            return [(np.arange(len(t.split()), dtype=np.int32), np.zeros((len(t.split()), 2), np.int32))
+                    for t in texts]
+
+        def encode_with_spans(self, texts, spans, batch_size=32, progress=False, tokens=None):
+            calls.append((len(texts), None if tokens is None else len(tokens)))
+            assert tokens is None or [len(ids) for ids, _ in tokens] == [len(t.split()) for t in texts]
+            sents = [self.encode([t[a:b] for a, b in sp]) if sp else np.zeros((0, self.dim), np.float32)
+                     for t, sp in zip(texts, spans)]
+            return self.encode(texts), sents
+
+    monkeypatch.setattr(kb.embed, "load_embedder", lambda *a, **k: Spy(dim=64))
+    _ingest(capsys, papers, tmp_path / "kb")
+    assert calls and all(n == t for n, t in calls)  # first ingest: the real embedder, readers' tokens
+    calls.clear()
+    (papers / "extra.txt").write_text("Extra note\n\nPorts expand. Shipping grows. Fleets age.\n", encoding="utf-8")
+    out = _ingest(capsys, papers, tmp_path / "kb")
+    assert "1 added" in out
+    assert calls and all(n == t for n, t in calls)  # the lazily loaded embedder: the same path

@@ -134,3 +134,25 @@ def test_documents_embedded_without_sentence_vectors_are_reported(tmp_path):
     assert store.documents_without_sentence_vectors() == []
     report = SyncReport(notes=["1 of 1 documents were embedded by an older kb"])
     assert any(line.startswith("note: 1 of 1 documents") for line in iter_report_lines(report))
+
+
+def test_spans_found_beforehand_give_the_same_vectors(tmp_path):
+    """This test ensures that embed_passages with the spans ingest's readers found gives what it
+    gives when it splits the sentences itself, and that span lists that do not match the texts
+    are refused."""
+    from ingest.pipeline import _parse_task
+
+    emb = HashEmbedder(dim=32)
+    path = tmp_path / "harbour.txt"
+    path.write_text(f"{LONG}\n\n{SHORT}\n", encoding="utf-8")
+    parsed = _parse_task(path, path.name, None, count_tokens=emb.count_tokens, max_tokens=256, sentences=True)
+    texts = [p.text for p in parsed.passages]
+    assert len(parsed.sentence_spans) == len(texts)
+    assert [list(sp) for sp in parsed.sentence_spans] == [sentence_spans(t) for t in texts]
+    vecs, sents = embed_passages(emb, texts, spans=parsed.sentence_spans)
+    ref_vecs, ref_sents = embed_passages(emb, texts)
+    np.testing.assert_array_equal(vecs, ref_vecs)
+    assert all(np.array_equal(a, b) for a, b in zip(sents, ref_sents))
+    assert _parse_task(path, path.name, None, count_tokens=emb.count_tokens, max_tokens=256).sentence_spans == ()
+    with pytest.raises(ValueError, match="span lists"):
+        embed_passages(emb, texts, spans=[[]] * (len(texts) + 1))

@@ -88,8 +88,20 @@ class LazyEmbedder:
             self._real, self.max_tokens = real, real.max_tokens
         return self._real
 
-    def encode(self, texts: Any, batch_size: int = 32, progress: bool = False) -> Any:
-        return self.load().encode(texts, batch_size=batch_size, progress=progress)
+    def encode(self, texts: Any, batch_size: int = 32, progress: bool = False, **tokens: Any) -> Any:
+        return self.load().encode(texts, batch_size=batch_size, progress=progress, **tokens)
+
+    def encode_with_spans(self, texts: Any, spans: Any, batch_size: int = 32, progress: bool = False,
+                          tokens: Any = None) -> Any:
+        """Sentence vectors as the real embedder makes them (from the passage's own forward pass
+        where it can), so documents added to a store get the vectors its first ingest gave."""
+        from kb.spans import embed_passages
+
+        return embed_passages(self.load(), texts, batch_size=batch_size, progress=progress, spans=spans, tokens=tokens)
+
+    def tokenize_passages(self, texts: list[str]) -> Any:
+        fn = getattr(self.load(), "tokenize_passages", None)
+        return fn(texts) if callable(fn) else None
 
     def count_tokens(self, text: str) -> int:
         return self.load().count_tokens(text)
