@@ -4,22 +4,26 @@
     python bench/bench_gpu.py --limit 10 --device cpu --backend onnx-int8
 
 Stages, each timed on its own over ../shared/external/un-documents-2025/pdfs:
-  extraction    files -> passages with kb's ingest (ingest.parse.parse_file: read, structure,
-                chunk), in --workers processes;
-  tokenisation  passages -> word-piece ids (the model's fast tokenizer, 256 tokens max);
-  model         ids -> unit vectors: the transformer (fp16 on a GPU, batches of --batch sorted by
-                length), mean pooling, normalisation, copy to host; median of --repeats;
-  product path  the passage vectors alone (`load_embedder(...).encode`), and the whole embedding
-                as ingest runs it with sentence vectors (`kb.spans.embed_passages`: sentence
-                splitting, the forward pass with token outputs, span pooling), plus the
-                sentence splitting alone (single-threaded, in the main process).
-Passages/s for each, and the end-to-end rate. The acceptance target is >= 20,000 passages/s
-for the embedding stage on an H100-class GPU.
+  extraction    files -> passages and their sentence spans, as ingest's reader processes do it
+                (ingest.parse.parse_file: read, structure, chunk; kb.spans.sentence_spans), in
+                --workers processes;
+  bare stages   tokenisation alone (one `encode_batch` call over all passages, 256 tokens max)
+                and the bare transformer (transformers' AutoModel, fp16 on a GPU, batches of
+                --batch sorted by length, mean pooling, normalisation, copy to host);
+  product path  what kb runs (kb.batches: tokenising in threads ahead of the model, results kept
+                on the device until the end): the passage vectors (`load_embedder(...).encode`)
+                and the embedding stage as ingest runs it with sentence vectors
+                (`kb.spans.embed_passages` with the readers' spans: forward pass with token
+                outputs, span pooling on the device). Each the median of --repeats after a warm-up.
+Passages/s for each, and the end-to-end rate (extraction + the ingest embedding). The acceptance
+target is >= 20,000 passages/s for the embedding stage on an H100-class GPU. --reference compares
+this run's vectors with another run's (e.g. the GPU's fp16 against CPU fp32).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import multiprocessing as mp
 import os
 import statistics
@@ -31,41 +35,33 @@ from common import machine, shared, table
 
 from kb.config import Settings
 
-_COUNTER = None
+_EMB = None  # the loaded embedder, inherited by the forked readers as in `kb ingest`
 
 
-def _count_tokens(text: str) -> int:
-    return len(_COUNTER.encode(text, add_special_tokens=False).ids)
-
-
-def _init_worker(tok_file: str) -> None:
-    global _COUNTER
-    from tokenizers import Tokenizer
-
-    _COUNTER = Tokenizer.from_file(tok_file)
-    _COUNTER.no_truncation()
-    _COUNTER.no_padding()
-
-
-def _extract(path: str) -> list[str] | str:
-    from ingest.parse import parse_file
+def _extract(path: str) -> list[tuple[str, list, object]] | str:
+    """One file as ingest's reader does it (ingest.pipeline._parse_task): passages, their sentence
+    spans, and their tokens from the embedder's own tokenizer where it makes them ahead."""
+    from ingest.pipeline import _parse_task
     from kb.errors import IngestError
 
+    fn = getattr(_EMB, "tokenize_passages", None)
     try:
-        return [p.text for p in parse_file(Path(path), Path(path).name, None, _count_tokens, 256).passages]
+        parsed = _parse_task(Path(path), Path(path).name, None, count_tokens=_EMB.count_tokens, max_tokens=256,
+                             sentences=True, tokenize=fn)
     except IngestError as exc:
         return str(exc)
+    tokens = parsed.tokens or [None] * len(parsed.passages)
+    return [(p.text, list(sp), tok) for p, sp, tok in zip(parsed.passages, parsed.sentence_spans, tokens)]
 
 
-def extract(files: list[Path], tok_file: str, workers: int) -> tuple[list[str], int, float]:
-    """(passage texts, files skipped, seconds)."""
+def extract(files: list[Path], workers: int) -> tuple[list[tuple[str, list, object]], int, float]:
+    """((passage text, sentence spans, tokens) triples, files skipped, seconds), as ingest's readers do it."""
     t0 = time.perf_counter()
     if workers <= 1:
-        _init_worker(tok_file)
         results = [_extract(str(f)) for f in files]
     else:
         ctx = mp.get_context("fork")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(tok_file,)) as pool:
+        with ctx.Pool(workers) as pool:
             results = pool.map(_extract, [str(f) for f in files], chunksize=1)
     texts = [t for r in results if isinstance(r, list) for t in r]
     return texts, sum(1 for r in results if isinstance(r, str)), time.perf_counter() - t0
@@ -91,8 +87,7 @@ def torch_model_seconds(model_path: str, seqs: list[list[int]], device: str, bat
     from transformers import AutoModel
 
     model = AutoModel.from_pretrained(model_path).to(device).eval()
-    if device == "cuda":
-        model = model.half()
+    model = model.half() if device == "cuda" else model.float()
     order = np.argsort([-len(s) for s in seqs], kind="stable")
     out = np.zeros((len(seqs), model.config.hidden_size), dtype=np.float32)
     sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
@@ -124,22 +119,37 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=0, help="passages per batch (default 512 on GPU, 32 on CPU)")
     ap.add_argument("--workers", type=int, default=0, help="extraction processes (default: CPU count)")
     ap.add_argument("--repeats", type=int, default=3, help="model-stage repeats (median)")
+    ap.add_argument("--write-reference", default="", metavar="NPZ",
+                    help="save the first 512 passages and this run's product-path vectors (e.g. CPU fp32)")
+    ap.add_argument("--reference", default="", metavar="NPZ",
+                    help="encode the passages of a --write-reference file and report the cosine to its vectors")
     args = ap.parse_args()
     from kb.embed import load_embedder, pick_device, resolve_model_path
-    from kb.spans import embed_passages, sentence_spans
+    from kb.spans import embed_passages
 
     device = pick_device(args.device)
-    batch = args.batch or (512 if device == "cuda" else Settings.load().batch_size)
     workers = args.workers or os.cpu_count() or 1
-    model_path = resolve_model_path("all-MiniLM-L6-v2")
+    settings = Settings.load()
+    model_path = resolve_model_path(settings.model)
+    batch = args.batch or (512 if device == "cuda" else settings.batch_size)
     tok_file = str(Path(model_path) / "tokenizer.json")
     files = sorted(shared("external", "un-documents-2025", "pdfs").glob("*.pdf"))
     files = files[: args.limit] if args.limit else files
 
-    texts, skipped, t_extract = extract(files, tok_file, workers)
-    seqs, t_tok = tokenize(tok_file, texts)
+    global _EMB
+    logging.getLogger("transformers.tokenization_utils_base").setLevel(logging.ERROR)  # as ingest: counting is not a model input
     if args.backend == "onnx-int8":
-        emb = load_embedder(backend="onnx-int8")
+        emb = _EMB = load_embedder(settings.model, backend="onnx-int8")
+    else:
+        emb = _EMB = load_embedder(settings.model, backend="torch", device=device, precision=settings.precision)
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"  # as `kb ingest` runs (it forks reader processes)
+    triples, skipped, t_extract = extract(files, workers)
+    texts, spans, tokens = [t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples]
+    tokens = tokens if all(t is not None for t in tokens) else None
+    os.environ["TOKENIZERS_PARALLELISM"] = "true"  # the bare tokenisation stage: one call over every core
+    seqs, t_tok = tokenize(tok_file, texts)
+    os.environ["TOKENIZERS_PARALLELISM"] = "false"
+    if args.backend == "onnx-int8":
         emb.embed_ids(seqs[:64])  # warm-up
         runs = []
         for _ in range(args.repeats):
@@ -147,21 +157,30 @@ def main() -> None:
             emb.embed_ids(seqs, batch_size=batch)
             runs.append(time.perf_counter() - t0)
     else:
-        emb = load_embedder(backend="torch", device=device, precision=Settings.load().precision)
         torch_model_seconds(model_path, seqs[:batch], device, batch, emb.precision)  # warm-up (kernels, allocator)
         runs = [torch_model_seconds(model_path, seqs, device, batch, emb.precision) for _ in range(args.repeats)]
     t_model = statistics.median(runs)
-    t0 = time.perf_counter()
-    emb.encode(texts, batch_size=batch)
-    t_product = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for t in texts:
-        sentence_spans(t)
-    t_split = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    embed_passages(emb, texts, batch_size=batch)
-    t_ingest = time.perf_counter() - t0
 
+    def timed(fn):
+        """(result, median seconds) of --repeats calls of a product path (its first call warms up)."""
+        out, secs = fn(), []
+        for _ in range(args.repeats):
+            t0 = time.perf_counter()
+            out = fn()
+            secs.append(time.perf_counter() - t0)
+        return out, statistics.median(secs)
+
+    vecs, t_product = timed(lambda: emb.encode(texts, batch_size=batch))
+    if args.write_reference:
+        _, sents = embed_passages(emb, texts[:512], batch_size=batch, spans=spans[:512])
+        np.savez_compressed(args.write_reference, texts=np.array(texts[:512]), vectors=vecs[:512],
+                            sentence_counts=np.array([len(v) for v in sents]),
+                            sentence_vectors=np.vstack(sents).astype(np.float32))
+    _, t_main = timed(lambda: embed_passages(emb, texts, batch_size=batch, spans=spans))
+    if tokens is not None:  # as ingest runs it: the readers' tokens
+        _, t_ingest = timed(lambda: embed_passages(emb, texts, batch_size=batch, spans=spans, tokens=tokens))
+    else:
+        t_ingest = t_main
     n = len(texts)
     rate = lambda s: f"{n / s:,.0f}" if s > 0 else "-"
     gpu = ""
@@ -172,18 +191,37 @@ def main() -> None:
     print(f"# Ingest stages: {len(files)} UN PDFs ({skipped} skipped), {n:,} passages; "
           f"device {device}{gpu}, backend {args.backend} ({getattr(emb, 'precision', 'int8')}), batch {batch}, {workers} extraction workers ({machine()})")
     print(table(["stage", "seconds", "passages/s", "share of total"], [
-        ("extraction (read + structure + chunk)", round(t_extract, 2), rate(t_extract),
+        ("extraction (read + structure + chunk + sentence spans + tokens)", round(t_extract, 2), rate(t_extract),
          f"{t_extract / (t_extract + t_tok + t_model):.0%}"),
-        ("tokenisation", round(t_tok, 3), rate(t_tok), f"{t_tok / (t_extract + t_tok + t_model):.0%}"),
-        (f"model (median of {args.repeats})", round(t_model, 3), rate(t_model),
+        ("tokenisation (bare: one encode_batch call)", round(t_tok, 3), rate(t_tok), f"{t_tok / (t_extract + t_tok + t_model):.0%}"),
+        (f"model (bare AutoModel, median of {args.repeats})", round(t_model, 3), rate(t_model),
          f"{t_model / (t_extract + t_tok + t_model):.0%}"),
-        ("embedding stage = tokenisation + model", round(t_tok + t_model, 3), rate(t_tok + t_model), ""),
-        ("passage vectors alone (load_embedder().encode)", round(t_product, 3), rate(t_product), ""),
-        ("sentence splitting alone (main process)", round(t_split, 3), rate(t_split), ""),
-        ("embedding as ingest runs it (kb.spans.embed_passages)", round(t_ingest, 3), rate(t_ingest), ""),
-        ("end to end (extraction + embedding)", round(t_extract + t_tok + t_model, 2),
-         rate(t_extract + t_tok + t_model), ""),
+        ("bare tokenisation + bare model", round(t_tok + t_model, 3), rate(t_tok + t_model), ""),
+        (f"passage vectors as kb embeds them (load_embedder().encode), median of {args.repeats}",
+         round(t_product, 3), rate(t_product), ""),
+        (f"passage + sentence vectors, tokenising here (embed_passages), median of {args.repeats}",
+         round(t_main, 3), rate(t_main), ""),
+        (f"embedding stage as ingest runs it (from the readers' tokens), median of {args.repeats}",
+         round(t_ingest, 3), rate(t_ingest), ""),
+        ("end to end as ingest (extraction + embed_passages)", round(t_extract + t_ingest, 2),
+         rate(t_extract + t_ingest), ""),
     ]))
+    if args.reference:
+        from kb.spans import sentence_spans
+
+        ref = np.load(args.reference)
+        ref_texts = [str(t) for t in ref["texts"]]
+        mine, sents = embed_passages(emb, ref_texts, batch_size=batch, spans=[sentence_spans(t) for t in ref_texts])
+        cos = np.sum(mine * ref["vectors"], axis=1)
+        print(f"\nVectors against {args.reference}: passages ({len(cos)}) cosine min {cos.min():.5f}, "
+              f"median {np.median(cos):.5f}", end="")
+        if "sentence_vectors" in ref.files:
+            same = [len(v) for v in sents] == ref["sentence_counts"].tolist()
+            scos = np.sum(np.vstack(sents) * ref["sentence_vectors"], axis=1) if same else np.zeros(1)
+            print(f"; sentences ({len(scos)}, counts {'equal' if same else 'DIFFER'}) cosine min {scos.min():.5f}, "
+                  f"median {np.median(scos):.5f}")
+        else:
+            print()
     print(f"\nReproduce: python bench/bench_gpu.py --device {args.device} --backend {args.backend}"
           + (f" --limit {args.limit}" if args.limit else ""))
 
