@@ -148,6 +148,9 @@ def _parse_task(path: Path, key: str, row: dict | None, *, count_tokens: Any, ma
     if sentences:
         parsed = replace(parsed, sentence_spans=tuple(tuple(sentence_spans(p.text)) for p in parsed.passages))
     if tokenize is not None and parsed.passages:
+        # a forked reader must not use `tokenizers`' thread pool (it does not survive a fork), even
+        # where the user set TOKENIZERS_PARALLELISM=true for the main process
+        os.environ["TOKENIZERS_PARALLELISM"] = "false"
         tokens = tokenize([p.text for p in parsed.passages])
         if tokens is not None:
             parsed = replace(parsed, tokens=tuple(tokens))
