@@ -10,7 +10,7 @@ Stages, each timed on its own over ../shared/external/un-documents-2025/pdfs:
   bare stages   tokenisation alone (one `encode_batch` call over all passages, 256 tokens max)
                 and the bare transformer (transformers' AutoModel, fp16 on a GPU, batches of
                 --batch sorted by length, mean pooling, normalisation, copy to host);
-  product path  what kb runs (kb.batches: tokenising in threads ahead of the model, results kept
+  product path  what kb runs (kb.embed_pipeline: tokenising in threads ahead of the model, results kept
                 on the device until the end): the passage vectors (`load_embedder(...).encode`)
                 and the embedding stage as ingest runs it with sentence vectors
                 (`kb.spans.embed_passages` with the readers' spans: forward pass with token

@@ -147,7 +147,7 @@ class SentenceTransformerEmbedder:
         self.name = f"{base}@{model_fingerprint(path)}"
         self._tokenizer = self._model.tokenizer
         self._type_ids = "token_type_ids" in getattr(self._tokenizer, "model_input_names", ())
-        self._fast_tokenizer = None  # a private copy: truncated to max_tokens, no padding (kb.batches)
+        self._fast_tokenizer = None  # a private copy: truncated to max_tokens, no padding (kb.embed_pipeline)
         backend = getattr(self._tokenizer, "backend_tokenizer", None)
         if backend is not None:
             from tokenizers import Tokenizer
@@ -186,7 +186,7 @@ class SentenceTransformerEmbedder:
     def _batches(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None, batch_size: int,
                  progress: bool, tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
                  ) -> tuple[np.ndarray, list[np.ndarray] | None]:
-        from kb.batches import encode_batches
+        from kb.embed_pipeline import encode_batches
 
         return encode_batches(self._model, self._fast_tokenizer, texts, self.dim, spans=spans, tokens=tokens,
                               batch_size=self._batch(batch_size), device=self.device, type_ids=self._type_ids,
@@ -207,7 +207,7 @@ class SentenceTransformerEmbedder:
                           tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
                           ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors (as `encode` gives them) and the vectors of each text's character spans,
-        pooled from the same forward pass (kb.spans, kb.batches). `tokens`: `tokenize_passages`'s
+        pooled from the same forward pass (kb.spans, kb.embed_pipeline). `tokens`: `tokenize_passages`'s
         output for these texts, when made ahead."""
         if self._fast_tokenizer is None:
             raise EmbeddingError(f"embedding model {self.name!r} has no fast tokenizer, which sentence vectors "

@@ -1,4 +1,4 @@
-"""kb.batches: the torch embedder's batch pipeline, run on the CPU with a fake model over a real
+"""kb.embed_pipeline: the torch embedder's batch pipeline, run on the CPU with a fake model over a real
 fast tokenizer (the shipped model's tokenizer.json; no weights are loaded)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.batches import encode_batches, length_order, merge, pad
+from kb.embed_pipeline import encode_batches, length_order, merge, pad
 from kb.spans import pool_spans, sentence_spans
 
 torch = pytest.importorskip("torch")
