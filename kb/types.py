@@ -147,10 +147,11 @@ class ParsedDocument:
     warnings: tuple[str, ...] = field(default=())
     # per passage, its sentences' character ranges (kb.spans.sentence_spans), found in the reader
     # processes so the main process only embeds; empty when not computed
-    sentence_spans: tuple[tuple[tuple[int, int], ...], ...] = field(default=())
+    sentence_spans: tuple[tuple[tuple[int, int], ...], ...] = field(default=(), repr=False)
     # per passage, (token ids, token character offsets) as numpy arrays from the embedder's own
-    # tokenizer (kb.embed tokenize_passages), also made in the reader processes; empty when not made
-    tokens: tuple[Any, ...] = field(default=())
+    # tokenizer (kb.embed tokenize_passages), also made in the reader processes; empty when not made.
+    # Left out of ==, hash and repr: arrays compare element-wise and print long.
+    tokens: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
 
 # ---------------------------------------------------------------------------- answers
