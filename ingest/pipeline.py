@@ -412,8 +412,10 @@ class _Sync:
         if not buffered:
             return
         texts = [p.text for _, parsed in buffered for p in parsed.passages]
-        # the readers' tokens, when every document has them (the embedder made them)
-        tokens = ({"tokens": [t for _, parsed in buffered for t in parsed.tokens]}
+        # the readers' tokens, when every document has them (the embedder made them), and each
+        # passage's document, so that its vectors do not depend on which documents share the call
+        tokens = ({"tokens": [t for _, parsed in buffered for t in parsed.tokens],
+                   "groups": [d for d, (_, parsed) in enumerate(buffered) for _ in parsed.passages]}
                   if all(len(parsed.tokens) == len(parsed.passages) for _, parsed in buffered) and texts else {})
         if self.settings.sentence_vectors:
             spans = [sp for _, parsed in buffered

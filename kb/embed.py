@@ -165,7 +165,8 @@ class SentenceTransformerEmbedder:
                 for e in self._fast_tokenizer.encode_batch(list(texts))]
 
     def encode(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False,
-               tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
+               tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+               groups: Sequence[object] | None = None) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if len(texts) <= SMALL_BATCH and self.device == "cpu":
@@ -178,17 +179,21 @@ class SentenceTransformerEmbedder:
                                           show_progress_bar=progress)
             vecs = torch.nn.functional.normalize(vecs.float(), dim=-1)  # unit length in fp32, whatever the precision
             return np.ascontiguousarray(vecs.cpu().numpy(), dtype=np.float32)
-        return self._batches(texts, None, batch_size, progress, tokens)[0]
+        return self._batches(texts, None, batch_size, progress, tokens, groups)[0]
 
     def _batch(self, batch_size: int) -> int:
         return max(batch_size, GPU_BATCH) if self.device == "cuda" else batch_size
 
     def _batches(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None, batch_size: int,
                  progress: bool, tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
-                 ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+                 groups: Sequence[object] | None = None) -> tuple[np.ndarray, list[np.ndarray] | None]:
         from kb.embed_pipeline import encode_batches
 
+        # On a CPU, batches stay within a document (`groups`), so its vectors do not depend on
+        # what else is ingested with it; a GPU needs full batches across documents for speed.
+        groups = groups if self.device != "cuda" else None
         return encode_batches(self._model, self._fast_tokenizer, texts, self.dim, spans=spans, tokens=tokens,
+                              groups=groups,
                               batch_size=self._batch(batch_size), device=self.device, type_ids=self._type_ids,
                               autocast=self._autocast, progress=progress)
 
@@ -205,14 +210,15 @@ class SentenceTransformerEmbedder:
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                           batch_size: int = 32, progress: bool = False,
                           tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
-                          ) -> tuple[np.ndarray, list[np.ndarray]]:
+                          groups: Sequence[object] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors (as `encode` gives them) and the vectors of each text's character spans,
-        pooled from the same forward pass (kb.spans, kb.embed_pipeline). `tokens`: `tokenize_passages`'s
-        output for these texts, when made ahead."""
+        pooled from the same forward pass (kb.spans, kb.embed_pipeline). `tokens`:
+        `tokenize_passages`'s output for these texts, when made ahead; `groups`: each text's
+        document, so that on a CPU batches stay within one."""
         if self._fast_tokenizer is None:
             raise EmbeddingError(f"embedding model {self.name!r} has no fast tokenizer, which sentence vectors "
                                  "need (token offsets); set KB_SENTENCE_VECTORS=0 or use another model")
-        vectors, per_text = self._batches(texts, spans, batch_size, progress, tokens)
+        vectors, per_text = self._batches(texts, spans, batch_size, progress, tokens, groups)
         return vectors, per_text if per_text is not None else []
 
     def _encode_one_thread(self, texts: Sequence[str], batch_size: int) -> np.ndarray:

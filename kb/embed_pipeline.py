@@ -48,10 +48,20 @@ class Batch:
     offsets: np.ndarray | None
 
 
-def length_order(texts: Sequence[str], batch_size: int) -> list[np.ndarray]:
-    """Batches of input positions, longest text first."""
-    order = np.argsort([-len(t) for t in texts], kind="stable")
-    return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+def length_order(texts: Sequence[str], batch_size: int, groups: Sequence[Any] | None = None) -> list[np.ndarray]:
+    """Batches of input positions, longest text first. With `groups` (one key per text), no batch
+    mixes two groups: each group is batched on its own, groups in order of first appearance."""
+    if groups is None:
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    members: dict[Any, list[int]] = {}
+    for i, g in enumerate(groups):
+        members.setdefault(g, []).append(i)
+    batches = []
+    for idx in members.values():
+        idx = np.asarray(idx)
+        batches.extend(idx[b] for b in length_order([texts[i] for i in idx], batch_size))
+    return batches
 
 
 def pad(encodings: Sequence[Any], index: np.ndarray, with_offsets: bool) -> Batch:
@@ -115,7 +125,7 @@ def span_bounds(spans: Sequence[Sequence[Span]]) -> np.ndarray:
 
 def encode_batches(forward: Callable[[dict], dict], tokenizer: Any, texts: Sequence[str], dim: int, *,
                    spans: Sequence[Sequence[Span]] | None = None, tokens: Sequence[Any] | None = None,
-                   batch_size: int = 32, device: str = "cpu",
+                   groups: Sequence[Any] | None = None, batch_size: int = 32, device: str = "cpu",
                    type_ids: bool = False, autocast: Callable[[], Any] = contextlib.nullcontext,
                    threads: int | None = None, chunk: int = 64, progress: bool = False) -> tuple[np.ndarray, list[np.ndarray] | None]:
     """Unit passage vectors (float32, input order) and, when `spans` is given, each text's span
@@ -124,13 +134,18 @@ def encode_batches(forward: Callable[[dict], dict], tokenizer: Any, texts: Seque
     `forward` is the model (sentence-transformers' module chain: features in, a dict with
     "sentence_embedding" and "token_embeddings" out); `tokenizer` a `tokenizers.Tokenizer` with
     truncation set and padding off; `tokens`, when given, each text's (ids, offsets) made ahead by
-    that tokenizer (ingest makes them in its reader processes), so nothing is tokenised here."""
+    that tokenizer (ingest makes them in its reader processes), so nothing is tokenised here;
+    `groups`, when given, one key per text (ingest gives the document): batches stay within a
+    group, so a text's vector does not depend on which other groups are embedded with it (in
+    bf16 or fp16 a batch's padding moves vectors by up to 1e-3)."""
     import torch
 
     n = len(texts)
     if not n:
         return np.zeros((0, dim), dtype=np.float32), ([] if spans is not None else None)
-    batches = length_order(texts, batch_size)
+    if groups is not None and len(groups) != n:
+        raise ValueError(f"{len(groups)} group keys for {n} texts")
+    batches = length_order(texts, batch_size, groups)
     with_spans = spans is not None and any(len(sp) for sp in spans)
     cuda = str(device).startswith("cuda")
 

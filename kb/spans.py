@@ -66,18 +66,20 @@ def pool_spans(tokens: np.ndarray, offsets: Sequence[tuple[int, int]], spans: Se
 
 def embed_passages(embedder: Any, texts: Sequence[str], batch_size: int = 32, progress: bool = False,
                    spans: Sequence[Sequence[Span]] | None = None,
-                   tokens: Sequence[Any] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+                   tokens: Sequence[Any] | None = None,
+                   groups: Sequence[Any] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
     """Passage vectors and, per passage, its sentence vectors (0 rows for a one-sentence
     passage). Uses the embedder's `encode_with_spans` (one forward pass) when it has one.
     `spans`: each text's `sentence_spans`, when already found (ingest finds them in its readers);
-    `tokens`: each text's tokens from the embedder's own `tokenize_passages`, likewise."""
+    `tokens`: each text's tokens from the embedder's own `tokenize_passages`, likewise;
+    `groups`: each text's document, for embedders that keep batches within one (the torch one)."""
     if spans is None:
         spans = [sentence_spans(t) for t in texts]
     elif len(spans) != len(texts):
         raise ValueError(f"{len(spans)} span lists for {len(texts)} texts")
     fn = getattr(embedder, "encode_with_spans", None)
     if callable(fn):
-        extra = {"tokens": tokens} if tokens is not None else {}
+        extra = {k: v for k, v in (("tokens", tokens), ("groups", groups)) if v is not None}
         return fn(list(texts), spans, batch_size=batch_size, progress=progress, **extra)
     vectors = embedder.encode(list(texts), batch_size=batch_size, progress=progress)
     flat = [t[a:b] for t, sp in zip(texts, spans) for a, b in sp]

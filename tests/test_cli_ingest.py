@@ -192,8 +192,9 @@ def test_adding_to_a_store_embeds_as_its_first_ingest_did(capsys, papers, tmp_pa
             return [(np.arange(len(t.split()), dtype=np.int32), np.zeros((len(t.split()), 2), np.int32))
                     for t in texts]
 
-        def encode_with_spans(self, texts, spans, batch_size=32, progress=False, tokens=None):
+        def encode_with_spans(self, texts, spans, batch_size=32, progress=False, tokens=None, groups=None):
             calls.append((len(texts), None if tokens is None else len(tokens)))
+            assert groups is not None and len(groups) == len(texts)  # each passage's document
             assert tokens is None or [len(ids) for ids, _ in tokens] == [len(t.split()) for t in texts]
             sents = [self.encode([t[a:b] for a, b in sp]) if sp else np.zeros((0, self.dim), np.float32)
                      for t, sp in zip(texts, spans)]

@@ -116,3 +116,31 @@ def test_no_texts_give_empty_results(tokenizer):
     """This test ensures that an empty input gives 0 x dim vectors and no span lists."""
     vectors, per_text = encode_batches(fake_forward, tokenizer, [], DIM, spans=[])
     assert vectors.shape == (0, DIM) and per_text == []
+
+
+def batch_sensitive_forward(features: dict) -> dict:
+    """fake_forward plus a term from the whole batch, as bf16 padding noise would add: a text's
+    vector then depends on its batch-mates."""
+    out = fake_forward(features)
+    out["sentence_embedding"] = out["sentence_embedding"] + 0.1 * out["sentence_embedding"].mean(0, keepdim=True)
+    return out
+
+
+def test_groups_keep_each_text_independent_of_other_groups(tokenizer):
+    """This test ensures that with groups (ingest gives each passage's document) no batch mixes
+    two groups, so a document's vectors are the same whichever other documents are embedded in
+    the same call, and that group keys must match the texts."""
+    from kb.embed_pipeline import length_order
+
+    groups = ["a", "b", "a", "b", "a", "b"]
+    for batch in length_order(TEXTS, 2, groups):
+        assert len({groups[i] for i in batch}) == 1
+    together, _ = encode_batches(batch_sensitive_forward, tokenizer, TEXTS, DIM, groups=groups, batch_size=2)
+    only_a = [i for i, g in enumerate(groups) if g == "a"]
+    alone, _ = encode_batches(batch_sensitive_forward, tokenizer, [TEXTS[i] for i in only_a], DIM,
+                              groups=["a"] * len(only_a), batch_size=2)
+    np.testing.assert_allclose(together[only_a], alone, atol=1e-6)
+    mixed, _ = encode_batches(batch_sensitive_forward, tokenizer, TEXTS, DIM, batch_size=2)
+    assert not np.allclose(mixed[only_a], alone, atol=1e-6)  # without groups, batch-mates matter
+    with pytest.raises(ValueError, match="group keys"):
+        encode_batches(fake_forward, tokenizer, TEXTS, DIM, groups=["a"])

@@ -92,12 +92,13 @@ class LazyEmbedder:
         return self.load().encode(texts, batch_size=batch_size, progress=progress, **tokens)
 
     def encode_with_spans(self, texts: Any, spans: Any, batch_size: int = 32, progress: bool = False,
-                          tokens: Any = None) -> Any:
+                          tokens: Any = None, groups: Any = None) -> Any:
         """Sentence vectors as the real embedder makes them (from the passage's own forward pass
         where it can), so documents added to a store get the vectors its first ingest gave."""
         from kb.spans import embed_passages
 
-        return embed_passages(self.load(), texts, batch_size=batch_size, progress=progress, spans=spans, tokens=tokens)
+        return embed_passages(self.load(), texts, batch_size=batch_size, progress=progress, spans=spans, tokens=tokens,
+                              groups=groups)
 
     def tokenize_passages(self, texts: list[str]) -> Any:
         fn = getattr(self.load(), "tokenize_passages", None)
