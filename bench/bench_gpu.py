@@ -54,8 +54,9 @@ def _extract(path: str) -> list[tuple[str, list, object]] | str:
     return [(p.text, list(sp), tok) for p, sp, tok in zip(parsed.passages, parsed.sentence_spans, tokens)]
 
 
-def extract(files: list[Path], workers: int) -> tuple[list[tuple[str, list, object]], int, float]:
-    """((passage text, sentence spans, tokens) triples, files skipped, seconds), as ingest's readers do it."""
+def extract(files: list[Path], workers: int) -> tuple[list[tuple[str, list, object, int]], int, float]:
+    """((passage text, sentence spans, tokens, file number) per passage, files skipped, seconds), as
+    ingest's readers do it."""
     t0 = time.perf_counter()
     if workers <= 1:
         results = [_extract(str(f)) for f in files]
@@ -63,7 +64,7 @@ def extract(files: list[Path], workers: int) -> tuple[list[tuple[str, list, obje
         ctx = mp.get_context("fork")
         with ctx.Pool(workers) as pool:
             results = pool.map(_extract, [str(f) for f in files], chunksize=1)
-    texts = [t for r in results if isinstance(r, list) for t in r]
+    texts = [(*t, f) for f, r in enumerate(results) if isinstance(r, list) for t in r]  # + the file's number
     return texts, sum(1 for r in results if isinstance(r, str)), time.perf_counter() - t0
 
 
@@ -144,7 +145,8 @@ def main() -> None:
         emb = _EMB = load_embedder(settings.model, backend="torch", device=device, precision=settings.precision)
     os.environ["TOKENIZERS_PARALLELISM"] = "false"  # as `kb ingest` runs (it forks reader processes)
     triples, skipped, t_extract = extract(files, workers)
-    texts, spans, tokens = [t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples]
+    texts, spans, tokens, groups = ([t[0] for t in triples], [t[1] for t in triples], [t[2] for t in triples],
+                                    [t[3] for t in triples])
     tokens = tokens if all(t is not None for t in tokens) else None
     os.environ["TOKENIZERS_PARALLELISM"] = "true"  # the bare tokenisation stage: one call over every core
     seqs, t_tok = tokenize(tok_file, texts)
@@ -178,7 +180,8 @@ def main() -> None:
                             sentence_vectors=np.vstack(sents).astype(np.float32))
     _, t_main = timed(lambda: embed_passages(emb, texts, batch_size=batch, spans=spans))
     if tokens is not None:  # as ingest runs it: the readers' tokens
-        _, t_ingest = timed(lambda: embed_passages(emb, texts, batch_size=batch, spans=spans, tokens=tokens))
+        _, t_ingest = timed(lambda: embed_passages(emb, texts, batch_size=batch, spans=spans, tokens=tokens,
+                                                   groups=groups))
     else:
         t_ingest = t_main
     n = len(texts)
