@@ -414,16 +414,16 @@ class _Sync:
         texts = [p.text for _, parsed in buffered for p in parsed.passages]
         # the readers' tokens, when every document has them (the embedder made them), and each
         # passage's document, so that its vectors do not depend on which documents share the call
-        tokens = ({"tokens": [t for _, parsed in buffered for t in parsed.tokens],
-                   "groups": [d for d, (_, parsed) in enumerate(buffered) for _ in parsed.passages]}
-                  if all(len(parsed.tokens) == len(parsed.passages) for _, parsed in buffered) and texts else {})
+        ahead = ({"tokens": [t for _, parsed in buffered for t in parsed.tokens],
+                  "groups": [d for d, (_, parsed) in enumerate(buffered) for _ in parsed.passages]}
+                 if all(len(parsed.tokens) == len(parsed.passages) for _, parsed in buffered) and texts else {})
         if self.settings.sentence_vectors:
             spans = [sp for _, parsed in buffered
                      for sp in (parsed.sentence_spans or [sentence_spans(p.text) for p in parsed.passages])]
             vectors, sentences = embed_passages(self.embedder, texts, batch_size=self.settings.batch_size, spans=spans,
-                                                **tokens)
+                                                **ahead)
         else:
-            vectors = self.embedder.encode(texts, batch_size=self.settings.batch_size, **tokens)
+            vectors = self.embedder.encode(texts, batch_size=self.settings.batch_size, **ahead)
             sentences = [None] * len(texts)
         store, start = self.store, 0
         for job, parsed in buffered:

@@ -18,8 +18,8 @@ ran at 20,000). Here:
   are copied back once.
 
 Spans (kb.spans) are character ranges; a span's vector is the mean of the token vectors whose
-offsets overlap it, special and padding tokens excluded (the rule of `kb.spans.span_membership`,
-which the ONNX embedder uses).
+offsets overlap it, special and padding tokens excluded (`kb.spans.overlap`, the rule the ONNX
+embedder's pooling uses too).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-Span = tuple[int, int]
+from kb.spans import Span, overlap, span_bounds
 
 
 @dataclass
@@ -64,20 +64,27 @@ def length_order(texts: Sequence[str], batch_size: int, groups: Sequence[Any] | 
     return batches
 
 
+def _scatter(index: np.ndarray, lens: np.ndarray, flat_ids: np.ndarray, flat_offsets: np.ndarray | None) -> Batch:
+    """A Batch from the texts' token ids (and offsets) laid end to end, `lens` tokens each."""
+    width = int(lens.max()) if len(lens) else 0
+    mask = np.arange(width)[None, :] < lens[:, None]
+    ids = np.zeros((len(lens), width), dtype=np.int64)
+    ids[mask] = flat_ids
+    offsets = None
+    if flat_offsets is not None:
+        offsets = np.zeros((len(lens), width, 2), dtype=np.int64)
+        offsets[mask] = flat_offsets.reshape(-1, 2)
+    return Batch(index, ids, mask.astype(np.int64), offsets)
+
+
 def pad(encodings: Sequence[Any], index: np.ndarray, with_offsets: bool) -> Batch:
     """A Batch from `tokenizers` Encodings (ids and offsets flattened in C, then scattered)."""
     lens = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
-    width = int(lens.max()) if len(lens) else 0
-    mask = np.arange(width)[None, :] < lens[:, None]
-    ids = np.zeros((len(encodings), width), dtype=np.int64)
-    ids[mask] = np.fromiter(itertools.chain.from_iterable(e.ids for e in encodings), dtype=np.int64, count=int(lens.sum()))
-    offsets = None
-    if with_offsets:
-        flat = np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(e.offsets for e in encodings)),
-                           dtype=np.int64, count=2 * int(lens.sum()))
-        offsets = np.zeros((len(encodings), width, 2), dtype=np.int64)
-        offsets[mask] = flat.reshape(-1, 2)
-    return Batch(index, ids, mask.astype(np.int64), offsets)
+    total = int(lens.sum())
+    ids = np.fromiter(itertools.chain.from_iterable(e.ids for e in encodings), dtype=np.int64, count=total)
+    offsets = (np.fromiter(itertools.chain.from_iterable(itertools.chain.from_iterable(e.offsets for e in encodings)),
+                           dtype=np.int64, count=2 * total) if with_offsets else None)
+    return _scatter(index, lens, ids, offsets)
 
 
 def merge(parts: Sequence[Batch]) -> Batch:
@@ -102,25 +109,9 @@ def merge(parts: Sequence[Batch]) -> Batch:
 def pad_tokens(items: Sequence[tuple[np.ndarray, np.ndarray]], index: np.ndarray, with_offsets: bool) -> Batch:
     """A Batch from (ids, offsets) arrays made ahead (`tokenize_passages`)."""
     lens = np.fromiter((len(ids) for ids, _ in items), dtype=np.int64, count=len(items))
-    width = int(lens.max()) if len(lens) else 0
-    mask = np.arange(width)[None, :] < lens[:, None]
-    ids = np.zeros((len(items), width), dtype=np.int64)
-    ids[mask] = np.concatenate([np.asarray(a, dtype=np.int64) for a, _ in items]) if len(items) else []
-    offsets = None
-    if with_offsets:
-        offsets = np.zeros((len(items), width, 2), dtype=np.int64)
-        offsets[mask] = np.concatenate([np.asarray(o, dtype=np.int64).reshape(-1, 2) for _, o in items])
-    return Batch(index, ids, mask.astype(np.int64), offsets)
-
-
-def span_bounds(spans: Sequence[Sequence[Span]]) -> np.ndarray:
-    """B x S x 2 character ranges, (0, 0) where a text has fewer than S spans."""
-    width = max((len(sp) for sp in spans), default=0)
-    bounds = np.zeros((len(spans), width, 2), dtype=np.int64)
-    for b, sp in enumerate(spans):
-        if len(sp):
-            bounds[b, : len(sp)] = np.asarray(sp, dtype=np.int64).reshape(-1, 2)
-    return bounds
+    ids = np.concatenate([a for a, _ in items]).astype(np.int64) if len(items) else np.zeros(0, np.int64)
+    offsets = np.concatenate([o for _, o in items]).astype(np.int64) if with_offsets and len(items) else None
+    return _scatter(index, lens, ids, offsets)
 
 
 def encode_batches(forward: Callable[[dict], dict], tokenizer: Any, texts: Sequence[str], dim: int, *,
@@ -145,12 +136,11 @@ def encode_batches(forward: Callable[[dict], dict], tokenizer: Any, texts: Seque
         return np.zeros((0, dim), dtype=np.float32), ([] if spans is not None else None)
     if groups is not None and len(groups) != n:
         raise ValueError(f"{len(groups)} group keys for {n} texts")
+    if tokens is not None and len(tokens) != n:
+        raise ValueError(f"{len(tokens)} token lists for {n} texts")
     batches = length_order(texts, batch_size, groups)
     with_spans = spans is not None and any(len(sp) for sp in spans)
     cuda = str(device).startswith("cuda")
-
-    if tokens is not None and len(tokens) != n:
-        raise ValueError(f"{len(tokens)} token lists for {n} texts")
 
     def prepare(index: np.ndarray) -> Batch:
         if tokens is not None:
@@ -206,11 +196,10 @@ def encode_batches(forward: Callable[[dict], dict], tokenizer: Any, texts: Seque
 
 def _pool_spans(tokens: Any, offsets: Any, bounds: Any) -> tuple[Any, Any]:
     """(B x S x D unit span vectors, B x S token counts) on the tokens' device: the mean of the
-    real tokens overlapping each span (kb.spans.span_membership's rule)."""
+    real tokens overlapping each span (`kb.spans.overlap`)."""
     import torch
 
-    real = offsets[:, None, :, 1] > offsets[:, None, :, 0]
-    member = real & (offsets[:, None, :, 1] > bounds[:, :, None, 0]) & (offsets[:, None, :, 0] < bounds[:, :, None, 1])
+    member = overlap(offsets, bounds)
     counts = member.sum(dim=2)
     pooled = torch.bmm(member.float(), tokens.float()) / counts.clamp(min=1)[..., None].float()
     return torch.nn.functional.normalize(pooled, dim=-1), counts

@@ -30,19 +30,33 @@ def sentence_spans(text: str) -> list[Span]:
     return spans if len(spans) > 1 else []
 
 
+def span_bounds(spans: Sequence[Sequence[Span]]) -> np.ndarray:
+    """B x S x 2 character ranges (S = the most spans of any text); (0, 0) pads a text with fewer
+    spans and covers no token."""
+    width = max((len(sp) for sp in spans), default=0)
+    bounds = np.zeros((len(spans), width, 2), dtype=np.int64)
+    for b, sp in enumerate(spans):
+        if len(sp):
+            bounds[b, : len(sp)] = np.asarray(sp, dtype=np.int64).reshape(-1, 2)
+    return bounds
+
+
+def overlap(offsets: Any, bounds: Any) -> Any:
+    """The B x S x T boolean of which real tokens (offsets B x T x 2; special and padding tokens
+    have empty ranges) overlap which span (bounds B x S x 2). The one rule for span membership:
+    the expression works on numpy arrays and on torch tensors alike (kb.embed_pipeline pools on
+    the model's device with it)."""
+    real = offsets[:, None, :, 1] > offsets[:, None, :, 0]
+    return real & (offsets[:, None, :, 1] > bounds[:, :, None, 0]) & (offsets[:, None, :, 0] < bounds[:, :, None, 1])
+
+
 def span_membership(offsets: np.ndarray, spans: Sequence[Sequence[Span]]) -> tuple[np.ndarray, np.ndarray]:
     """For a batch of B tokenised texts (offsets: B x T x 2 character ranges, empty for special
     and padding tokens) and each text's spans, the B x S x T 0/1 matrix of which real tokens
     overlap which span (S = the most spans of any text) and the B x S token counts. A span
     past the truncation point, or a missing one, has count 0."""
     off = np.asarray(offsets, dtype=np.int64).reshape(len(spans), -1, 2)
-    width = max((len(sp) for sp in spans), default=0)
-    bounds = np.zeros((len(spans), width, 2), dtype=np.int64)  # (0, 0) spans cover no token
-    for b, sp in enumerate(spans):
-        if len(sp):
-            bounds[b, : len(sp)] = np.asarray(sp, dtype=np.int64).reshape(-1, 2)
-    real = off[:, None, :, 1] > off[:, None, :, 0]
-    member = real & (off[:, None, :, 1] > bounds[:, :, None, 0]) & (off[:, None, :, 0] < bounds[:, :, None, 1])
+    member = overlap(off, span_bounds(spans))
     return member.astype(np.float32), member.sum(axis=2)
 
 

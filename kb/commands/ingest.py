@@ -88,8 +88,9 @@ class LazyEmbedder:
             self._real, self.max_tokens = real, real.max_tokens
         return self._real
 
-    def encode(self, texts: Any, batch_size: int = 32, progress: bool = False, **tokens: Any) -> Any:
-        return self.load().encode(texts, batch_size=batch_size, progress=progress, **tokens)
+    def encode(self, texts: Any, batch_size: int = 32, progress: bool = False, **ahead: Any) -> Any:
+        """`ahead`: the readers' `tokens` and `groups`, passed on to the real embedder."""
+        return self.load().encode(texts, batch_size=batch_size, progress=progress, **ahead)
 
     def encode_with_spans(self, texts: Any, spans: Any, batch_size: int = 32, progress: bool = False,
                           tokens: Any = None, groups: Any = None) -> Any:
