@@ -54,7 +54,7 @@ def dev_questions() -> list[str]:
 
 
 def startup_seconds(backend: str, precision: str, runs: int = 3) -> float:
-    code = (f"from kb.embed import load_embedder; "
+    code = (f"from kb.embed.load import load_embedder; "
             f"load_embedder(backend={backend!r}, precision={precision!r}).encode(['what is a cluster?'])")
     times = []
     for _ in range(runs):
@@ -121,7 +121,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--no-ingest", action="store_true", help="skip kb ingest + kb eval per variant")
     args = ap.parse_args()
-    from kb.embed import load_embedder, native_bf16
+    from kb.embed.encoders import native_bf16
+    from kb.embed.load import load_embedder
 
     variants = {v: bp for v, bp in VARIANTS.items() if bp[1] != "bf16" or native_bf16()}
     texts, questions = corpus_passages(args.limit or None), dev_questions()

@@ -125,8 +125,10 @@ def main() -> None:
     ap.add_argument("--reference", default="", metavar="NPZ",
                     help="encode the passages of a --write-reference file and report the cosine to its vectors")
     args = ap.parse_args()
-    from kb.embed import load_embedder, pick_device, resolve_model_path
-    from kb.spans import embed_passages
+    from kb.embed.encoders import pick_device
+    from kb.embed.load import load_embedder
+    from kb.embed.resolve import resolve_model_path
+    from kb.embed.spans import embed_passages
 
     device = pick_device(args.device)
     workers = args.workers or os.cpu_count() or 1
@@ -210,7 +212,7 @@ def main() -> None:
          rate(t_extract + t_ingest), ""),
     ]))
     if args.reference:
-        from kb.spans import sentence_spans
+        from kb.embed.spans import sentence_spans
 
         ref = np.load(args.reference)
         ref_texts = [str(t) for t in ref["texts"]]

@@ -20,9 +20,10 @@ from pathlib import Path
 from common import latencies_ms, machine, shared, table
 
 from kb.config import Settings
-from kb.embed import load_embedder, resolve_model_path
-from kb.evaluate import evaluate, read_questions
-from kb.search import KnowledgeBase
+from kb.embed.load import load_embedder
+from kb.embed.resolve import resolve_model_path
+from kb.search.evaluate import evaluate, read_questions
+from kb.search.knowledge_base import KnowledgeBase
 from kb.types import Document, Hit, Passage
 
 
@@ -56,7 +57,7 @@ def kb_pipeline(corpus: Path, kb_dir: Path, backend: str):
     report = sync(corpus, kb_dir, emb, settings, progress=False)
     secs = time.perf_counter() - t0
     if backend == "torch":  # what `kb ingest` does after syncing: questions then use the light encoder
-        from kb.embed import prepare_light_queries
+        from kb.embed.load import prepare_light_queries
 
         prepare_light_queries(settings.model)
     # opened as the product opens it: the query encoder is kb's choice (load_query_embedder)

@@ -31,13 +31,14 @@ from pathlib import Path
 import numpy as np
 from common import machine, table
 
-from kb.common_terms import rare_terms
 from kb.config import Settings
-from kb.keyword import query_terms, quote_term
-from kb.search import KnowledgeBase
-from kb.store import Store
+from kb.search.keyword import query_terms
+from kb.search.knowledge_base import KnowledgeBase
+from kb.store.common_terms import rare_terms
+from kb.store.faiss_index import EF_CONSTRUCTION, EF_SEARCH, VectorIndex
+from kb.store.fts import quote_term
+from kb.store.sqlite import Store
 from kb.types import Document, Filters, ParsedDocument, Passage, make_passage_id
-from kb.vectors import EF_CONSTRUCTION, EF_SEARCH, VectorIndex
 
 DIM = 384
 PER_DOC = 200

@@ -20,10 +20,10 @@ import numpy as np
 from common import CACHE, CachedEmbedder, machine, shared, table
 
 from kb.config import Settings
-from kb.embed import SentenceTransformerEmbedder
-from kb.search import KnowledgeBase
-from kb.spans import embed_passages
-from kb.store import Store
+from kb.embed.encoders import SentenceTransformerEmbedder
+from kb.embed.spans import embed_passages
+from kb.search.knowledge_base import KnowledgeBase
+from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument, Passage, make_passage_id
 
 

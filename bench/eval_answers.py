@@ -23,14 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kb.answer import RETRIEVE, ask
-from kb.compare import compare
+from kb.answers.ask import RETRIEVE, ask
+from kb.answers.check import check_claim
+from kb.answers.compare import compare
+from kb.answers.evidence import DEFAULT_THRESHOLD, assess, term_weights
+from kb.answers.quotes import find_quotes
 from kb.config import Settings
-from kb.crosscheck import check_claim
-from kb.evaluate import hits_quote
-from kb.evidence import DEFAULT_THRESHOLD, assess, term_weights
-from kb.quotes import find_quotes
-from kb.search import KnowledgeBase
+from kb.search.evaluate import hits_quote
+from kb.search.knowledge_base import KnowledgeBase
 from kb.sentences import content_words, strip_framing
 
 GOLD_VERDICT = {"supported": "supports", "contradicted": "contradicts"}

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from kb.cli import main
+from kb.cli.main import main
 
 sys.exit(main(["ingest", *sys.argv[1:]]))

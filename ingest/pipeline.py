@@ -25,9 +25,9 @@ from typing import Any
 from ingest import parse as _parse
 from ingest.workers import Outcome, cpu_workers, run_parallel
 from kb.config import Settings
+from kb.embed.spans import embed_passages, sentence_spans
 from kb.errors import IngestError, KBError, StoreError
-from kb.spans import embed_passages, sentence_spans
-from kb.store import Store
+from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kb.config import Settings
-from kb.embed import HashEmbedder
-from kb.store import Store
+from kb.embed.encoders import HashEmbedder
+from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument, Passage, make_passage_id
 
 AGENCY = Document(
@@ -81,7 +81,7 @@ def build(path: Path, embedder: HashEmbedder | None = None) -> Path:
 
 def open_kb(path: Path):
     """The KnowledgeBase over a built test store, with the fake embedder."""
-    from kb.search import KnowledgeBase
+    from kb.search.knowledge_base import KnowledgeBase
 
     emb = HashEmbedder(dim=64)
     return KnowledgeBase.open(path, settings=Settings.load(kb_dir=str(path)), embedder=emb)

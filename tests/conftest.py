@@ -22,13 +22,13 @@ def shared_path(*parts: str) -> Path:
 
 @pytest.fixture
 def fake_embedder():
-    from kb.embed import HashEmbedder
+    from kb.embed.encoders import HashEmbedder
 
     return HashEmbedder(dim=64)
 
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from kb.embed import SentenceTransformerEmbedder
+    from kb.embed.encoders import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()

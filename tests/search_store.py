@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from kb.config import Settings
-from kb.embed import HashEmbedder
-from kb.store import Store
+from kb.embed.encoders import HashEmbedder
+from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument, Passage, make_passage_id
 
 CYCLING = Document(doc_id="1" * 16, file="cycling.pdf", sha256="1" * 64, title="Urban cycling lanes: a review",
@@ -57,6 +57,6 @@ def build(path: Path, embedder: HashEmbedder | None = None) -> Path:
 
 def open_kb(path: Path):
     """A KnowledgeBase over the built store, with the fake embedder."""
-    from kb.search import KnowledgeBase
+    from kb.search.knowledge_base import KnowledgeBase
 
     return KnowledgeBase.open(path, settings=Settings.load(kb_dir=str(path)), embedder=HashEmbedder(dim=64))

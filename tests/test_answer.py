@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from answers_store import water_kb  # noqa: F401  (fixture)
 
-from kb.answer import NOT_ANSWERED, ask, compose, select_sentences
-from kb.evidence import ScoredSentence, gaps
+from kb.answers.ask import ask, compose, select_sentences
+from kb.answers.evidence import ScoredSentence, gaps
 from kb.sentences import Span, content_words, has_quantity, is_reference, split_sentences, stem, strip_framing
+from kb.types import NOT_ANSWERED
 
 
 @pytest.mark.parametrize(("text", "expected"), [

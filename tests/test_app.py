@@ -17,7 +17,7 @@ def library_kb(tmp_path_factory):
     """A knowledge base of the two fixture papers, built by the real ingest pipeline."""
     from ingest.pipeline import sync
     from kb.config import Settings
-    from kb.embed import HashEmbedder
+    from kb.embed.encoders import HashEmbedder
 
     kb_dir = tmp_path_factory.mktemp("kb") / "store"
     sync(FIXTURES / "library", kb_dir, HashEmbedder(64), Settings.load(kb_dir=str(kb_dir)), progress=False)
@@ -104,7 +104,7 @@ def test_compare_mode_has_a_row_per_document(monkeypatch, library_kb):
 def test_filters_restrict_sources(monkeypatch, library_kb):
     """This test ensures that the sidebar document filter keeps other documents out of the answer."""
     at = _app(monkeypatch, library_kb)
-    from kb.store import Store
+    from kb.store.sqlite import Store
 
     orchard = Store.open(library_kb).find_document("orchard_brief.md").doc_id
     at.sidebar.multiselect(key="f-docs").set_value([orchard]).run()

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from kb.batch import read_batch, write_jsonl
+from kb.cli.batch import read_batch, write_jsonl
 from kb.errors import KBError
 
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from kb.cite import bibtex, creator, full_reference, locator, page_text, ris, short_reference
+from kb.answers.cite import bibtex, creator, full_reference, locator, page_text, ris, short_reference
 from kb.types import Document, Passage
 
 AGENCY = Document(doc_id="d1", file="agency.pdf", sha256="x", title="Pricing urban water: an assessment",

@@ -7,7 +7,7 @@ import json
 import pytest
 from answers_store import build
 
-from kb.cli import main
+from kb.cli.main import main
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.cli import main
+from kb.cli.main import main
 
 PAPERS = {
     "report.md": "# Trade report\n\n## Findings\n\n1. Tariffs on imported steel fell sharply after the reform.\n\n"
@@ -126,13 +126,13 @@ def test_ingest_reuses_the_store_model(capsys, papers, tmp_path, monkeypatch):
 def test_unchanged_ingest_does_not_load_the_model(capsys, papers, tmp_path, monkeypatch):
     """This test ensures that a sync with nothing to do never loads the embedding model, and one
     with work loads it once."""
-    import kb.embed
+    import kb.embed.load
 
     kb_dir = tmp_path / "kb"
     _ingest(capsys, papers, kb_dir)
     loads = []
-    real = kb.embed.load_embedder
-    monkeypatch.setattr(kb.embed, "load_embedder", lambda *a, **k: loads.append(a) or real(*a, **k))
+    real = kb.embed.load.load_embedder
+    monkeypatch.setattr(kb.embed.load, "load_embedder", lambda *a, **k: loads.append(a) or real(*a, **k))
     assert "2 unchanged" in _ingest(capsys, papers, kb_dir) and loads == []
     (papers / "extra.txt").write_text("Extra note\n\nForests store carbon.\n")
     assert "1 added" in _ingest(capsys, papers, kb_dir) and len(loads) == 1
@@ -150,7 +150,7 @@ def test_python_m_ingest_is_kb_ingest(papers, tmp_path):
 def test_empty_folder_and_empty_knowledge_base_say_what_to_do(capsys, tmp_path, monkeypatch):
     """This test ensures that a newcomer who ingests an empty folder and then asks is told to add
     papers, instead of getting "The documents do not answer this"."""
-    from kb.cli import main
+    from kb.cli.main import main
 
     monkeypatch.setenv("KB_MODEL", "hash-bow-64")
     (tmp_path / "papers").mkdir()
@@ -182,8 +182,8 @@ def test_adding_to_a_store_embeds_as_its_first_ingest_did(capsys, papers, tmp_pa
     that the tokens the reader processes made reach it, one per passage."""
     import numpy as np
 
-    import kb.embed
-    from kb.embed import HashEmbedder
+    import kb.embed.load
+    from kb.embed.encoders import HashEmbedder
 
     calls: list[tuple[int, int | None]] = []
 
@@ -200,7 +200,7 @@ def test_adding_to_a_store_embeds_as_its_first_ingest_did(capsys, papers, tmp_pa
                      for t, sp in zip(texts, spans)]
             return self.encode(texts), sents
 
-    monkeypatch.setattr(kb.embed, "load_embedder", lambda *a, **k: Spy(dim=64))
+    monkeypatch.setattr(kb.embed.load, "load_embedder", lambda *a, **k: Spy(dim=64))
     _ingest(capsys, papers, tmp_path / "kb")
     assert calls and all(n == t for n, t in calls)  # first ingest: the real embedder, readers' tokens
     calls.clear()

@@ -7,7 +7,7 @@ import json
 import pytest
 from search_store import BEES, CYCLING, build
 
-from kb.cli import main
+from kb.cli.main import main
 
 
 @pytest.fixture

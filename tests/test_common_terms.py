@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from kb import common_terms
-from kb.common_terms import keep_rare, passage_counts, rare_terms
+from kb.store import common_terms
+from kb.store.common_terms import keep_rare, passage_counts, rare_terms
 
 
 def test_keep_rare_drops_terms_most_passages_hold_but_keeps_the_rarest():

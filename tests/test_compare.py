@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from answers_store import water_kb  # noqa: F401  (fixture)
 
-from kb.compare import compare
+from kb.answers.compare import compare
 from kb.types import Filters
 
 

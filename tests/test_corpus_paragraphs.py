@@ -23,9 +23,9 @@ _WORD = re.compile(r"\w+")
 def _tokenizer():
     from transformers import AutoTokenizer
 
-    import kb.embed
+    import kb.embed.resolve
 
-    tok = AutoTokenizer.from_pretrained(kb.embed.resolve_model_path("all-MiniLM-L6-v2"))
+    tok = AutoTokenizer.from_pretrained(kb.embed.resolve.resolve_model_path("all-MiniLM-L6-v2"))
     tok.model_max_length = 1_000_000  # counting only: silence the long-sequence warning
     return tok
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from answers_store import water_kb  # noqa: F401  (fixture)
 
-from kb.crosscheck import CONTRADICTS, NOT_ADDRESSED, SUPPORTS, UNCLEAR, check_claim, claim_text, cues, overall
+from kb.answers.check import (
+    CONTRADICTS,
+    NOT_ADDRESSED,
+    SUPPORTS,
+    UNCLEAR,
+    check_claim,
+    claim_text,
+    cues,
+    overall,
+)
 
 
 @pytest.mark.parametrize(("claim", "sentence", "has_cue"), [

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.embed_pipeline import encode_batches, length_order, merge, pad
-from kb.spans import pool_spans, sentence_spans
+from kb.embed.pipeline import encode_batches, length_order, merge, pad
+from kb.embed.spans import pool_spans, sentence_spans
 
 torch = pytest.importorskip("torch")
 tokenizers = pytest.importorskip("tokenizers")
@@ -27,7 +27,7 @@ TEXTS = [
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    from kb.embed import resolve_model_path
+    from kb.embed.resolve import resolve_model_path
     from kb.errors import EmbeddingError
 
     try:
@@ -130,7 +130,7 @@ def test_groups_keep_each_text_independent_of_other_groups(tokenizer):
     """This test ensures that with groups (ingest gives each passage's document) no batch mixes
     two groups, so a document's vectors are the same whichever other documents are embedded in
     the same call, and that group keys must match the texts."""
-    from kb.embed_pipeline import length_order
+    from kb.embed.pipeline import length_order
 
     groups = ["a", "b", "a", "b", "a", "b"]
     for batch in length_order(TEXTS, 2, groups):

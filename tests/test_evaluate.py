@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kb.evaluate import Question, hits_quote, needed_run, read_questions, score_question, summarise
+from kb.search.evaluate import Question, hits_quote, needed_run, read_questions, score_question, summarise
 from kb.types import Document, Hit, Passage
 
 QUOTE = "Protected lanes separated by kerbs reduce cyclist injuries by about a third in the cities studied."

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
+from kb.answers.export import export_quotes
 from kb.errors import ConfigError
-from kb.export import export_quotes
 from kb.types import Document, Passage, Quote
 
 DOC = Document(doc_id="d1", file="agency.pdf", sha256="x", title="Pricing urban water", authors="Ana Lima",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kb import fusion
+from kb.search import fusion
 
 
 def test_rrf_rewards_ids_found_by_both_lists():
@@ -64,7 +64,7 @@ def test_top_k_capped_stops_at_k():
 def test_cap_never_drops_a_sides_best_hit():
     """This test ensures that the per-document cap does not push the best hit of one retriever
     out of the top k (a keyword rank-1 passage in a document that already has `cap` hits)."""
-    from kb.fusion import top_k_capped
+    from kb.search.fusion import top_k_capped
 
     items = ["a1", "a2", "b1", "a3", "a4"]
     assert top_k_capped(items, 4, lambda s: s[0], cap=2) == ["a1", "a2", "b1", "a3"]

@@ -14,7 +14,7 @@ from conftest import shared_path
 
 from ingest.pipeline import sync
 from kb.config import Settings
-from kb.store import Store
+from kb.store.sqlite import Store
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

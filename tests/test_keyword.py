@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from kb.keyword import (
+from kb.search.keyword import (
     MAX_TERMS,
     NamingIndex,
     document_terms,

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from kb.embed import HashEmbedder
-from kb.store import MANIFEST, Store
+from kb.embed.encoders import HashEmbedder
+from kb.store.schema import MANIFEST
+from kb.store.sqlite import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("tariff", "export", "cluster", "supplier", "credit", "wage", "skill", "port", "quota", "forest", "carbon",

@@ -8,9 +8,9 @@ import pytest
 from conftest import FIXTURES
 
 from kb.config import Settings
-from kb.embed import HashEmbedder
-from kb.library import add_files, remove_document, safe_upload_name, sync_folder
-from kb.store import Store
+from kb.embed.encoders import HashEmbedder
+from kb.library.manage import add_files, remove_document, safe_upload_name, sync_folder
+from kb.store.sqlite import Store
 
 NOTE = b"# A note\n\n1. Ferry operators share a repair dock to cut costs.\n\n2. The dock opens at dawn.\n"
 

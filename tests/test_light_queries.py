@@ -9,7 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from kb.embed import HashEmbedder, load_query_embedder
+from kb.embed.encoders import HashEmbedder
+from kb.embed.load import load_query_embedder
 
 
 def test_fake_and_int8_models_are_never_swapped():
@@ -21,8 +22,8 @@ def test_fake_and_int8_models_are_never_swapped():
 def test_fp32_export_gives_the_torch_vectors_and_name(real_embedder):
     """This test ensures that the light encoder carries the torch model's name (so the store
     accepts it) only because it gives the same vectors: cosine >= 0.9999 on sentences of ours."""
-    from kb.embed import prepare_light_queries
-    from kb.onnx_embed import OnnxEmbedder
+    from kb.embed.load import prepare_light_queries
+    from kb.embed.onnx import OnnxEmbedder
 
     assert prepare_light_queries("all-MiniLM-L6-v2")
     light = OnnxEmbedder("all-MiniLM-L6-v2", variant="fp32")
@@ -39,10 +40,10 @@ def test_fp32_export_gives_the_torch_vectors_and_name(real_embedder):
 def test_query_encoder_starts_without_torch(real_embedder):
     """This test ensures that encoding a question with the light encoder imports neither torch
     nor sentence-transformers (the cost of a cold `kb ask`)."""
-    from kb.embed import prepare_light_queries
+    from kb.embed.load import prepare_light_queries
 
     assert prepare_light_queries("all-MiniLM-L6-v2")
-    code = ("import sys; from kb.embed import load_query_embedder; e = load_query_embedder(); e.encode(['a question']);"
+    code = ("import sys; from kb.embed.load import load_query_embedder; e = load_query_embedder(); e.encode(['a question']);"
             "print(type(e).__name__, sorted(m for m in ('torch', 'sentence_transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "OnnxEmbedder []", out

@@ -11,11 +11,12 @@ from typing import ClassVar
 import pytest
 from answers_store import water_kb  # noqa: F401  (fixture)
 
-from kb.answer import NOT_ANSWERED, ask
+from kb.answers.ask import ask
+from kb.answers.llm import HttpChat, LangChainChat, load_chat_model
+from kb.answers.verify import split_answer, verify_answer
 from kb.config import Settings
 from kb.errors import LLMError
-from kb.llm import HttpChat, LangChainChat, load_chat_model
-from kb.verify import split_answer, verify_answer
+from kb.types import NOT_ANSWERED
 
 SOURCES = {1: "Acoustic sensors placed on water mains can locate leaks within a few metres.",
            2: "Flat-rate tariffs give no signal to save water."}

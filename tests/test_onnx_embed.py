@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from kb.onnx_embed import length_batches, mean_pool, pad_batch
+from kb.embed.onnx import length_batches, mean_pool, pad_batch
 
 SENTENCES = [
     "Small firms that cluster together can share suppliers and skilled workers.",
@@ -46,7 +46,7 @@ def test_pad_batch_pads_with_zero_and_masks():
 
 @pytest.fixture(scope="module")
 def onnx_embedder():
-    from kb.onnx_embed import OnnxEmbedder
+    from kb.embed.onnx import OnnxEmbedder
 
     return OnnxEmbedder()
 
@@ -66,7 +66,7 @@ def test_int8_name_pins_the_model_file(onnx_embedder, real_embedder, tmp_path):
     """This test ensures that the int8 model has its own manifest name, so a store built with fp32
     vectors refuses int8 queries and the other way round."""
     from kb.errors import StoreMismatchError
-    from kb.store import Store
+    from kb.store.sqlite import Store
 
     assert onnx_embedder.name != real_embedder.name
     assert onnx_embedder.name.startswith("all-MiniLM-L6-v2-onnx-int8@")
@@ -102,7 +102,7 @@ def test_int8_truncates_long_text_and_keeps_order(onnx_embedder):
 def test_int8_process_starts_without_torch(onnx_embedder):
     """This test ensures that once the int8 file is cached a process embeds text without importing
     torch, transformers or sentence-transformers (fast start-up)."""
-    code = ("import sys; from kb.embed import load_embedder; "
+    code = ("import sys; from kb.embed.load import load_embedder; "
             "e = load_embedder(backend='onnx-int8'); e.encode(['a question']); "
             "print(sorted(m for m in ('torch', 'transformers', 'sentence_transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

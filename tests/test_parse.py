@@ -8,7 +8,7 @@ import pytest
 
 from ingest import parse
 from ingest.model import Line, RawDocument
-from kb.embed import HashEmbedder
+from kb.embed.encoders import HashEmbedder
 from kb.errors import EmptyDocumentError, UnsupportedFileError
 
 COUNT = HashEmbedder(64).count_tokens

@@ -12,8 +12,8 @@ import pytest
 from ingest import parse
 from ingest.pipeline import scan_folder, sync
 from kb.config import Settings
-from kb.embed import HashEmbedder
-from kb.store import Store
+from kb.embed.encoders import HashEmbedder
+from kb.store.sqlite import Store
 
 TEXTS = {
     "alpha.txt": "Alpha report\n\n1. Tariffs on imported steel fell sharply after the reform.\n\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb import embed
+from kb.embed import encoders as embed
+from kb.embed.spans import embed_passages
 from kb.errors import EmbeddingError
-from kb.spans import embed_passages
 
 PASSAGES = [
     "Herons nest in colonies near shallow water. They feed on fish and frogs. Their nests are large.",

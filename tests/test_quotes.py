@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from answers_store import water_kb  # noqa: F401  (fixture)
 
-from kb.evidence import ScoredSentence
-from kb.quotes import best_window, find_quotes, window_text
+from kb.answers.evidence import ScoredSentence
+from kb.answers.quotes import best_window, find_quotes, window_text
 from kb.sentences import split_sentences
 
 TEXT = ("Meters let utilities bill for real use. Households with meters use less water. "

@@ -126,7 +126,7 @@ def test_bad_k_is_a_query_error(kb):
 
 def test_open_missing_store_is_a_store_error(tmp_path):
     """This test ensures that opening a directory without a knowledge base says how to create one."""
-    from kb.search import KnowledgeBase
+    from kb.search.knowledge_base import KnowledgeBase
 
     with pytest.raises(StoreError, match="kb ingest"):
         KnowledgeBase.open(tmp_path / "nothing")
@@ -135,8 +135,8 @@ def test_open_missing_store_is_a_store_error(tmp_path):
 def test_embedder_loads_from_the_manifest(tmp_path):
     """This test ensures that a store built with the fake embedder reopens with it, chosen from the manifest."""
     from kb.config import Settings
-    from kb.embed import HashEmbedder
-    from kb.search import KnowledgeBase
+    from kb.embed.encoders import HashEmbedder
+    from kb.search.knowledge_base import KnowledgeBase
 
     path = build(tmp_path / "kb")
     with KnowledgeBase.open(path, settings=Settings.load(kb_dir=str(path))) as kb:
@@ -162,8 +162,8 @@ def test_reference_corpus_meets_the_measured_retrieval_floor(tmp_path, real_embe
 
     from ingest.pipeline import sync
     from kb.config import Settings
-    from kb.evaluate import evaluate, read_questions
-    from kb.search import KnowledgeBase
+    from kb.search.evaluate import evaluate, read_questions
+    from kb.search.knowledge_base import KnowledgeBase
 
     corpus, questions = shared_path("corpus"), shared_path("eval", "dev.jsonl")
     settings = Settings.load(kb_dir=str(tmp_path / "kb"))
@@ -185,8 +185,8 @@ def test_un_pdfs_meet_the_measured_retrieval_floor(tmp_path, real_embedder):
 
     from ingest.pipeline import sync
     from kb.config import Settings
-    from kb.evaluate import evaluate, read_questions
-    from kb.search import KnowledgeBase
+    from kb.search.evaluate import evaluate, read_questions
+    from kb.search.knowledge_base import KnowledgeBase
 
     pdfs = shared_path("external", "un-documents-2025", "pdfs")
     questions = shared_path("eval", "dev-un.jsonl")
@@ -212,9 +212,9 @@ def _one_document_kb(path, rows: list[tuple[tuple[str, ...], str]]):
     """A store holding one invented document whose passages are `rows` (section, text), opened
     with the fake embedder."""
     from kb.config import Settings
-    from kb.embed import HashEmbedder
-    from kb.search import KnowledgeBase
-    from kb.store import Store
+    from kb.embed.encoders import HashEmbedder
+    from kb.search.knowledge_base import KnowledgeBase
+    from kb.store.sqlite import Store
     from kb.types import Document, ParsedDocument, Passage, make_passage_id
 
     emb = HashEmbedder(dim=64)
@@ -263,8 +263,8 @@ def test_keyword_side_searches_the_topic_not_the_request_words(tmp_path):
 def test_naming_follows_documents_added_after_opening(tmp_path):
     """This test ensures that a document added by another process after the knowledge base was
     opened can be named in a query (the naming index follows the store's generation)."""
-    from kb.embed import HashEmbedder
-    from kb.store import Store
+    from kb.embed.encoders import HashEmbedder
+    from kb.store.sqlite import Store
     from kb.types import Document, ParsedDocument, Passage, make_passage_id
 
     kb = open_kb(build(tmp_path / "kb"))

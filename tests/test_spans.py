@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from kb.config import Settings
-from kb.embed import HashEmbedder
-from kb.search import KnowledgeBase
-from kb.spans import best_sentence, embed_passages, mix, pool_spans, sentence_spans
-from kb.store import Store
+from kb.embed.encoders import HashEmbedder
+from kb.embed.spans import best_sentence, embed_passages, mix, pool_spans, sentence_spans
+from kb.search.knowledge_base import KnowledgeBase
+from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument, Passage, make_passage_id
 
 LONG = ("Ferries leave the harbour twice a day in winter. Ticket prices rise in the summer season. "

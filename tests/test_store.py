@@ -7,7 +7,8 @@ import json
 import pytest
 
 from kb.errors import StoreError, StoreMismatchError
-from kb.store import INDEX_META, Store
+from kb.store.schema import INDEX_META
+from kb.store.sqlite import Store
 from kb.types import Document, Filters, ParsedDocument, Passage, make_passage_id
 
 

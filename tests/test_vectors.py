@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb import vectors
-from kb.vectors import VectorIndex
+from kb.store import faiss_index as vectors
+from kb.store.faiss_index import VectorIndex
 
 DIM = 32
 
@@ -130,7 +130,7 @@ def test_save_compacts_a_graph_with_many_tombstones(tmp_path):
 def test_store_past_threshold_keeps_deletes_and_reingests(tmp_path, fake_embedder):
     """This test ensures that a store using HNSW (past its threshold) forgets a removed document
     after reopening and finds a document ingested into the row ids it freed."""
-    from kb.store import Store
+    from kb.store.sqlite import Store
     from kb.types import Document, ParsedDocument, Passage, make_passage_id
 
     def parsed(doc_id: str, texts: list[str]) -> ParsedDocument:

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Self
 
 import numpy as np
 
-from kb import fusion, spans
-from kb.common_terms import PRUNE_FROM, rare_terms
 from kb.config import Settings
+from kb.embed import spans
 from kb.errors import QueryError, StoreError
-from kb.keyword import (
+from kb.search import fusion
+from kb.search.keyword import (
     NamingIndex,
     document_terms,
     match_expression,
@@ -31,11 +31,12 @@ from kb.keyword import (
     query_terms,
 )
 from kb.sentences import is_reference, strip_framing
-from kb.store import Store
+from kb.store.common_terms import PRUNE_FROM, rare_terms
+from kb.store.sqlite import Store
 from kb.types import Document, Filters, Hit, Passage
 
 if TYPE_CHECKING:
-    from kb.embed import Embedder
+    from kb.embed.encoders import Embedder
 
 MAX_QUERY_CHARS = 100_000  # longer queries are cut here (the model reads 256 word pieces anyway)
 _EMBED_CHARS = 2_000  # what the dense side embeds of a long query
@@ -117,7 +118,7 @@ class KnowledgeBase:
     def embedder(self) -> Embedder:
         """The model the store was built with, loaded once on first use."""
         if self._embedder is None:
-            from kb.embed import load_query_embedder
+            from kb.embed.load import load_query_embedder
 
             built = str(self.store.manifest["model"])
             base = built.split("@")[0]
@@ -279,7 +280,7 @@ class KnowledgeBase:
 
     def as_retriever(self, k: int = 10, filters: Filters | None = None):
         """A LangChain BaseRetriever over this knowledge base."""
-        from kb.retriever import KBRetriever
+        from kb.search.retriever import KBRetriever
 
         return KBRetriever(kb=self, k=k, filters=filters)
 

@@ -63,7 +63,7 @@ def _settings(args: argparse.Namespace, **overrides: Any):
 
 
 def _open_store(args: argparse.Namespace):
-    from kb.store import Store
+    from kb.store.sqlite import Store
 
     return Store.open(_settings(args).kb_path)
 
@@ -78,8 +78,8 @@ class LazyEmbedder:
 
     def load(self) -> Any:
         if self._real is None:
-            from kb.embed import load_embedder
-            from kb.store import Store
+            from kb.embed.load import load_embedder
+            from kb.store.sqlite import Store
 
             s = self.settings
             real = load_embedder(s.model, s.backend, s.device, s.max_tokens, s.precision)
@@ -96,7 +96,7 @@ class LazyEmbedder:
                           tokens: Any = None, groups: Any = None) -> Any:
         """Sentence vectors as the real embedder makes them (from the passage's own forward pass
         where it can), so documents added to a store get the vectors its first ingest gave."""
-        from kb.spans import embed_passages
+        from kb.embed.spans import embed_passages
 
         return embed_passages(self.load(), texts, batch_size=batch_size, progress=progress, spans=spans, tokens=tokens,
                               groups=groups)
@@ -111,9 +111,10 @@ class LazyEmbedder:
 
 # ---------------------------------------------------------------------- ingest
 def run_ingest(args: argparse.Namespace) -> int:
-    from ingest.pipeline import iter_report_lines, sync
-    from kb.embed import check_precision, load_embedder
-    from kb.store import store_manifest, store_model
+    from kb.embed.encoders import check_precision
+    from kb.embed.load import load_embedder
+    from kb.library.seam import report_lines, sync
+    from kb.store.schema import store_manifest, store_model
 
     settings = _settings(args, model=args.model, backend=args.backend, file_timeout=args.timeout)
     check_precision(settings.precision)  # before any file is read
@@ -129,7 +130,7 @@ def run_ingest(args: argparse.Namespace) -> int:
                                  settings.precision)
     report = sync(args.folder, settings.kb_path, embedder, settings, progress=not args.no_progress)
     if settings.light_queries and settings.backend == "torch":
-        from kb.embed import prepare_light_queries
+        from kb.embed.load import prepare_light_queries
 
         prepare_light_queries(settings.model)  # once per model and machine: fast `kb ask` start-up
     if report.documents == 0:
@@ -138,7 +139,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
-        for line in iter_report_lines(report):
+        for line in report_lines(report):
             print(line)
     return 0
 

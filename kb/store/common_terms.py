@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from kb.keyword import quote_term
+from kb.store.fts import quote_term
 
 PRUNE_FROM = 100_000  # passages; below this FTS5 scores every match in a few milliseconds
 MAX_SHARE = 0.01  # a term in more than 1% of the passages is left out ...

@@ -41,7 +41,7 @@ def add_query_args(p: argparse.ArgumentParser, k_help: str, batch_help: str) -> 
 
 def _open(args: argparse.Namespace):
     from kb.config import Settings
-    from kb.search import KnowledgeBase
+    from kb.search.knowledge_base import KnowledgeBase
 
     settings = Settings.load(kb_dir=args.kb_dir)
     return KnowledgeBase.open(settings=settings), settings
@@ -53,7 +53,7 @@ def _filters(args: argparse.Namespace) -> Filters:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from kb.batch import read_batch, write_jsonl
+    from kb.cli.batch import read_batch, write_jsonl
     from kb.errors import QueryError
 
     if args.batch is None and args.query is None:
@@ -98,7 +98,7 @@ def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600) -> str:
 
 
 def run_eval(args: argparse.Namespace) -> int:
-    from kb.evaluate import evaluate, format_table, read_questions
+    from kb.search.evaluate import evaluate, format_table, read_questions
 
     questions = read_questions(args.file)
     kb, _ = _open(args)

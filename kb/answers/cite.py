@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from kb.types import Document, Passage
+from kb.types import Citation, Document, Hit, Passage
 
 _INSTITUTIONAL = re.compile(r"\b(secretariat|organisation|organization|office|commission|committee|"
                             r"conference|department|ministry|bank|agency|council|unit|division|programme)\b", re.IGNORECASE)
@@ -203,3 +203,10 @@ def ris(doc: Document, passage: Passage | None = None, quote: str | None = None)
         lines.append(f"AB  - {' '.join(quote.split())}")
     lines.append("ER  - ")
     return "\n".join(lines) + "\n"
+
+
+def cite_hit(n: int, hit: Hit) -> Citation:
+    """Citation number n for a hit, with its full and short references."""
+    return Citation(n=n, passage=hit.passage, document=hit.document,
+                    reference=full_reference(hit.document, hit.passage),
+                    short_reference=short_reference(hit.document, hit.passage))

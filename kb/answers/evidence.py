@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from kb.common_terms import term_count
 from kb.sentences import (
     STOPWORDS,
     Span,
@@ -30,10 +29,11 @@ from kb.sentences import (
     wants_quantity,
     words,
 )
+from kb.store.common_terms import term_count
 from kb.types import Hit, Passage
 
 if TYPE_CHECKING:
-    from kb.search import KnowledgeBase
+    from kb.search.knowledge_base import KnowledgeBase
 
 # Calibrated on the dev set (bench/eval_answers.py, docs/quality.md "Answers").
 DEFAULT_THRESHOLD = 0.55

@@ -11,14 +11,14 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kb.cite import full_reference, short_reference
+from kb.answers.cite import full_reference, short_reference
+from kb.answers.evidence import ScoredSentence, score_sentences, term_weights
 from kb.errors import NotFoundError
-from kb.evidence import ScoredSentence, score_sentences, term_weights
 from kb.sentences import Span, content_words, strip_framing
 from kb.types import Filters, Hit, Quote
 
 if TYPE_CHECKING:
-    from kb.search import KnowledgeBase
+    from kb.search.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 

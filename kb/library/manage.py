@@ -16,7 +16,8 @@ from typing import Any
 
 from kb.config import Settings
 from kb.errors import IngestError
-from kb.store import Store, store_model
+from kb.store.schema import store_model
+from kb.store.sqlite import Store
 
 UPLOADS = "uploads"
 SUPPORTED = (".pdf", ".txt", ".md", ".markdown")
@@ -34,7 +35,7 @@ def safe_upload_name(name: str) -> str:
 def _embedder(settings: Settings, embedder: Any | None) -> Any:
     if embedder is not None:
         return embedder
-    from kb.embed import load_embedder
+    from kb.embed.load import load_embedder
 
     model = store_model(settings.kb_path) or settings.model  # ingest with the model the store was built with
     return load_embedder(model, settings.backend, settings.device, settings.max_tokens, settings.precision)
@@ -43,7 +44,7 @@ def _embedder(settings: Settings, embedder: Any | None) -> Any:
 def sync_folder(folder: str | Path, settings: Settings | None = None, embedder: Any | None = None,
                 on_file: Callable[[int, int, str, str], None] | None = None, progress: bool = False):
     """`kb ingest FOLDER` as a function: returns the pipeline's SyncReport."""
-    from ingest.pipeline import sync
+    from kb.library.seam import sync
 
     settings = settings or Settings.load()
     return sync(Path(folder), settings.kb_path, _embedder(settings, embedder), settings,
@@ -67,7 +68,7 @@ def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = No
     """Save uploaded (name, bytes) pairs into the store's uploads folder and ingest them.
     Names are sanitised; an unsupported, empty or oversized file is skipped with its reason
     in the report (and told to `on_file`) while the others go on."""
-    from ingest.pipeline import sync
+    from kb.library.seam import sync
 
     settings = settings or Settings.load()
     folder = settings.kb_path / UPLOADS

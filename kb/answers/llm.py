@@ -17,11 +17,10 @@ import urllib.request
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
-from kb.answer import NOT_ANSWERED, cite_hit
-from kb.cite import short_reference
+from kb.answers.cite import cite_hit, short_reference
+from kb.answers.verify import verify_answer
 from kb.errors import LLMError
-from kb.types import Answer, Hit
-from kb.verify import verify_answer
+from kb.types import NOT_ANSWERED, Answer, Hit
 
 if TYPE_CHECKING:
     from kb.config import Settings

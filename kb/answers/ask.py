@@ -14,8 +14,8 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kb.cite import full_reference, short_reference
-from kb.evidence import (
+from kb.answers.cite import cite_hit
+from kb.answers.evidence import (
     DEFAULT_THRESHOLD,
     Evidence,
     ScoredSentence,
@@ -26,27 +26,19 @@ from kb.evidence import (
     term_weights,
 )
 from kb.sentences import content_words, strip_framing
-from kb.types import Answer, Citation, Filters, Hit
+from kb.types import NOT_ANSWERED, Answer, Citation, Filters, Hit
 
 if TYPE_CHECKING:
-    from kb.llm import ChatModel
-    from kb.search import KnowledgeBase
+    from kb.answers.llm import ChatModel
+    from kb.search.knowledge_base import KnowledgeBase
 
 log = logging.getLogger(__name__)
 
-NOT_ANSWERED = "The documents do not answer this."
 RETRIEVE = 10  # passages retrieved to judge the evidence
 SOURCES = 5  # passages a chat model sees
 RANK_WEIGHT = 0.1  # edge of a sentence from a higher-ranked passage (calibrated on the dev set)
 RELATED = 3  # nearest passages listed when the documents do not answer
 ANSWER_SENTENCES = 6  # most sentences in an answer (dev: 5 -> 36/43 answers cite the gold passage, 6 -> 37, 7 -> 37)
-
-
-def cite_hit(n: int, hit: Hit) -> Citation:
-    """Citation number n for a hit, with its full and short references."""
-    return Citation(n=n, passage=hit.passage, document=hit.document,
-                    reference=full_reference(hit.document, hit.passage),
-                    short_reference=short_reference(hit.document, hit.passage))
 
 
 def select_sentences(scored: Sequence[ScoredSentence], max_sentences: int = 5, per_passage: int = 2,
@@ -106,7 +98,7 @@ def ask(kbase: KnowledgeBase, question: str, k: int = SOURCES, filters: Filters 
                       evidence=evidence.score, warnings=tuple(f"not answered: {r}" for r in reasons))
     warnings: tuple[str, ...] = ()
     if llm is not None:
-        from kb.llm import llm_answer
+        from kb.answers.llm import llm_answer
 
         generated = llm_answer(llm, question, sources, evidence.score)
         if generated.text:

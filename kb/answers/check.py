@@ -13,13 +13,13 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from kb.cite import short_reference
-from kb.evidence import ScoredSentence, score_sentences, term_weights
+from kb.answers.cite import short_reference
+from kb.answers.evidence import ScoredSentence, score_sentences, term_weights
 from kb.sentences import content_words, numbers, stems, strip_framing, words
 from kb.types import Document, DocumentVerdict, Filters, Hit, Verdict
 
 if TYPE_CHECKING:
-    from kb.search import KnowledgeBase
+    from kb.search.knowledge_base import KnowledgeBase
 
 SUPPORTS, CONTRADICTS, NOT_ADDRESSED, UNCLEAR = "supports", "contradicts", "not addressed", "unclear"
 

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kb.cite import short_reference
-from kb.evidence import assess, score_sentences, term_weights
+from kb.answers.cite import short_reference
+from kb.answers.evidence import assess, score_sentences, term_weights
 from kb.sentences import content_words, strip_framing
 from kb.types import CompareRow, Comparison, Document, Filters, Hit
 
 if TYPE_CHECKING:
-    from kb.search import KnowledgeBase
+    from kb.search.knowledge_base import KnowledgeBase
 
 WIDE = 50  # passages of the wide search that nominate documents
 MAX_DOCS = 12

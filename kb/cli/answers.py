@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kb.commands.search import _filters, _open, add_query_args
+from kb.cli.search import _filters, _open, add_query_args
 from kb.errors import QueryError
 
 
@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _questions(args: argparse.Namespace) -> list[tuple[str | None, str]]:
-    from kb.batch import read_batch
+    from kb.cli.batch import read_batch
 
     if args.batch is None and args.question is None:
         raise QueryError(f'no question given; run `kb {args.command} "..."` or `kb {args.command} --batch FILE.jsonl`')
@@ -66,7 +66,7 @@ def _questions(args: argparse.Namespace) -> list[tuple[str | None, str]]:
 
 def _run(args: argparse.Namespace, work: Callable[[Any, str], Any], fmt: Callable[[Any], str]) -> list:
     """Run `work(kbase, question)` for each question; print JSON lines or formatted text."""
-    from kb.batch import write_jsonl
+    from kb.cli.batch import write_jsonl
 
     questions = _questions(args)
     kbase, _ = _open(args)
@@ -83,8 +83,8 @@ def _run(args: argparse.Namespace, work: Callable[[Any, str], Any], fmt: Callabl
 
 
 def run_ask(args: argparse.Namespace) -> int:
-    from kb.answer import SOURCES, ask, format_answer
-    from kb.llm import load_chat_model
+    from kb.answers.ask import SOURCES, ask, format_answer
+    from kb.answers.llm import load_chat_model
 
     filters = _filters(args)
     chat = None
@@ -100,8 +100,8 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 def run_quote(args: argparse.Namespace) -> int:
-    from kb.export import export_quotes
-    from kb.quotes import find_quotes, format_quotes
+    from kb.answers.export import export_quotes
+    from kb.answers.quotes import find_quotes, format_quotes
     from kb.types import Quote
 
     filters = _filters(args)
@@ -135,7 +135,7 @@ def run_quote(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from kb.crosscheck import RETRIEVE, check_claim, format_verdict
+    from kb.answers.check import RETRIEVE, check_claim, format_verdict
 
     filters = _filters(args)
     _run(args, lambda kbase, q: check_claim(kbase, q, filters=filters, k=args.k or RETRIEVE),
@@ -144,7 +144,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from kb.compare import compare, format_comparison
+    from kb.answers.compare import compare, format_comparison
 
     filters = _filters(args)
     _run(args, lambda kbase, q: compare(kbase, q, per_doc=args.k or 2, filters=filters), format_comparison)

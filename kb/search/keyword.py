@@ -15,6 +15,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from kb.store.fts import quote_term
+
 MAX_TERMS = 64  # a 100 KB query keeps its first 64 distinct terms
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -61,11 +63,6 @@ def query_terms(query: str, max_terms: int = MAX_TERMS) -> list[str]:
             if t.replace("_", ""):
                 seen.setdefault(t, None)
     return list(seen)
-
-
-def quote_term(term: str) -> str:
-    """An FTS5 string literal: double quotes doubled, so the term is never parsed as syntax."""
-    return '"' + term.replace('"', '""') + '"'
 
 
 def or_expression(terms: Iterable[str]) -> str:

@@ -15,9 +15,9 @@ import sys
 from kb.errors import KBError
 
 COMMAND_MODULES = (
-    "kb.commands.ingest",
-    "kb.commands.search",
-    "kb.commands.answers",
+    "kb.cli.ingest",
+    "kb.cli.search",
+    "kb.cli.answers",
 )
 
 

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from kb.cite import bibtex, cite_key, ris
+from kb.answers.cite import bibtex, cite_key, ris
 from kb.errors import ConfigError
 from kb.types import Quote
 

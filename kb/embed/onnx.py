@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kb.embed import DEFAULT_MODEL, resolve_model_path
+from kb.embed.resolve import DEFAULT_MODEL, resolve_model_path
 from kb.errors import EmbeddingError
 
 
@@ -79,8 +79,8 @@ class OnnxEmbedder:
                                  "run `pip install -r requirements.txt` or use KB_BACKEND=torch") from None
         base = DEFAULT_MODEL if path != model else Path(model).name or model
         if variant == "fp32":
-            from kb.embed import model_fingerprint
-            from kb.onnx_export import cached_fp32_model
+            from kb.embed.onnx_export import cached_fp32_model
+            from kb.embed.resolve import model_fingerprint
 
             onnx_file = onnx_file or cached_fp32_model(path, cache_dir)
             if onnx_file is None:
@@ -88,7 +88,7 @@ class OnnxEmbedder:
                                      "with KB_BACKEND=torch, or set KB_LIGHT_QUERIES=0")
             name = f"{base}@{model_fingerprint(path)}"
         else:
-            from kb.onnx_export import ensure_int8_model
+            from kb.embed.onnx_export import ensure_int8_model
 
             onnx_file, meta = ensure_int8_model(path, cache_dir)
             name = f"{base}-onnx-int8@{meta['sha256'][:12]}"
@@ -138,7 +138,7 @@ class OnnxEmbedder:
                           batch_size: int = 32, progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors and the vectors of each text's character spans, pooled from the same
         forward pass (kb.spans)."""
-        from kb.spans import pool_spans
+        from kb.embed.spans import pool_spans
 
         encs = self._tok.encode_batch(list(texts))
         vectors = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -1,1 +1,0 @@
-"""Command families of the kb CLI: each module has `register(sub)`."""
