@@ -26,8 +26,9 @@ sys.path.insert(0, str(ROOT))
 from kb.answers.ask import RETRIEVE, ask
 from kb.answers.check import check_claim
 from kb.answers.compare import compare
-from kb.answers.evidence import DEFAULT_THRESHOLD, assess, term_weights
+from kb.answers.evidence import assess, term_weights
 from kb.answers.quotes import find_quotes
+from kb.answers.tuning import DEFAULT_THRESHOLD
 from kb.config import Settings
 from kb.search.evaluate import hits_quote
 from kb.search.knowledge_base import KnowledgeBase

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from kb.answers.cite import cite_hit
 from kb.answers.evidence import (
-    DEFAULT_THRESHOLD,
     Evidence,
     ScoredSentence,
     absent_names,
@@ -25,6 +24,7 @@ from kb.answers.evidence import (
     score_sentences,
     term_weights,
 )
+from kb.answers.tuning import ANSWER_SENTENCES, DEFAULT_THRESHOLD, RANK_WEIGHT
 from kb.sentences import content_words, strip_framing
 from kb.types import NOT_ANSWERED, Answer, Citation, Filters, Hit
 
@@ -36,9 +36,7 @@ log = logging.getLogger(__name__)
 
 RETRIEVE = 10  # passages retrieved to judge the evidence
 SOURCES = 5  # passages a chat model sees
-RANK_WEIGHT = 0.1  # edge of a sentence from a higher-ranked passage (calibrated on the dev set)
 RELATED = 3  # nearest passages listed when the documents do not answer
-ANSWER_SENTENCES = 6  # most sentences in an answer (dev: 5 -> 36/43 answers cite the gold passage, 6 -> 37, 7 -> 37)
 
 
 def select_sentences(scored: Sequence[ScoredSentence], max_sentences: int = 5, per_passage: int = 2,

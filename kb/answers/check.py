@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from kb.answers.cite import short_reference
 from kb.answers.evidence import ScoredSentence, score_sentences, term_weights
+from kb.answers.tuning import ADDRESSED, DECISIVE, LEAD, MARGIN
 from kb.sentences import content_words, numbers, stems, strip_framing, words
 from kb.types import Document, DocumentVerdict, Filters, Hit, Verdict
 
@@ -23,11 +24,6 @@ if TYPE_CHECKING:
 
 SUPPORTS, CONTRADICTS, NOT_ADDRESSED, UNCLEAR = "supports", "contradicts", "not addressed", "unclear"
 
-# Sentence strength (cosine + 0.5 keyword overlap) bands; calibrated on the dev claims.
-ADDRESSED = 0.50  # below: the document does not address the claim
-MARGIN = 0.15  # a document this far below the best document's match does not address the claim
-DECISIVE = 0.70  # at or above: strong enough to support or contradict
-LEAD = 0.10  # when documents disagree, the best one decides only with this lead over the other side
 RETRIEVE = 30
 DECIDING = 3  # sentences per document weighed for cues
 

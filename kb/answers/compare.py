@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from kb.answers.cite import short_reference
 from kb.answers.evidence import assess, score_sentences, term_weights
+from kb.answers.tuning import MIN_STRENGTH, PASSAGE_WEIGHT
 from kb.sentences import content_words, strip_framing
 from kb.types import CompareRow, Comparison, Document, Filters, Hit
 
@@ -21,9 +22,7 @@ if TYPE_CHECKING:
 
 WIDE = 50  # passages of the wide search that nominate documents
 MAX_DOCS = 12
-MIN_STRENGTH = 0.35  # rows whose best passage is weaker than this are left out
 POOL = 6  # passages per document whose sentences are scored to pick its best ones
-PASSAGE_WEIGHT = 0.5  # weight of the passage's search score (relative to its document's best) in picking rows
 
 
 def compare(kbase: KnowledgeBase, topic: str, per_doc: int = 2, filters: Filters | None = None,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kb.answers.tuning import COVERAGE_WEIGHT, TOP_PASSAGES
 from kb.sentences import (
     STOPWORDS,
     Span,
@@ -34,11 +35,6 @@ from kb.types import Hit, Passage
 
 if TYPE_CHECKING:
     from kb.search.knowledge_base import KnowledgeBase
-
-# Calibrated on the dev set (bench/eval_answers.py, docs/quality.md "Answers").
-DEFAULT_THRESHOLD = 0.55
-COVERAGE_WEIGHT = 0.6
-TOP_PASSAGES = 3
 
 
 @dataclass(frozen=True)

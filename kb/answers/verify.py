@@ -16,12 +16,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from kb.answers.tuning import MIN_SUPPORT
 from kb.sentences import split_sentences, stems
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+")
 _QUOTED = re.compile(r"[\"\u201c]([^\"\u201c\u201d]{12,}?)[\"\u201d]")
-MIN_SUPPORT = 0.3  # share of a sentence's content words its cited passages must contain
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
@@ -30,6 +30,7 @@ from kb.search.keyword import (
     proximity_expression,
     query_terms,
 )
+from kb.search.ranking import FRAME_SIDES, Ranking
 from kb.sentences import is_reference, strip_framing
 from kb.store.common_terms import PRUNE_FROM, rare_terms
 from kb.store.sqlite import Store
@@ -40,41 +41,7 @@ if TYPE_CHECKING:
 
 MAX_QUERY_CHARS = 100_000  # longer queries are cut here (the model reads 256 word pieces anyway)
 _EMBED_CHARS = 2_000  # what the dense side embeds of a long query
-_FRAME_SIDES = {"": (), "keyword": ("keyword",), "dense": ("dense",), "both": ("dense", "keyword")}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-@dataclass(frozen=True)
-class Ranking:
-    """How the two sides are merged. The defaults are the tuned choice (docs/quality.md)."""
-
-    mode: str = "hybrid"  # hybrid | dense | keyword
-    fusion: str = "weighted"  # weighted (scores normalised per side, then summed) | rrf
-    rrf_k: int = 60
-    norm: str = "minmax"  # weighted fusion: minmax | max | z (per side, over its candidates)
-    dense_weight: float = 0.6
-    keyword_weight: float = 0.4
-    proximity_weight: float = 0.1  # weighted fusion: BM25 of adjacent query-term pairs (NEAR, 5 words), max-normalised
-    proximity_span: int = 5
-    strip_framing: str = "keyword"  # sides searched without the request frame ("I need a quote on", "is it true
-    # that": kb.sentences.strip_framing): "" | keyword (keyword and proximity) | dense | both
-    candidates: int = 100
-    context_weight: float = 1.0  # BM25 weight of the title/section column against the passage body (1.0)
-    per_doc_cap: int = 4
-    cap_damping: float = 0.0  # > 0: soft cap, the n-th passage of a document past the cap scores x damping ** (n - cap)
-    sentence_weight: float = 0.7  # dense score = 0.3 x passage cosine + 0.7 x best sentence cosine (kb.spans)
-    rank_bonus: float = 0.1  # weighted fusion: + rank_bonus x (k + 1) / (k + rank) per side (dense, keyword, pairs)
-    rank_bonus_k: int = 1
-    rank_tie: float = 0.001  # rank bonus: scores within 0.1% of a side's best share a rank (dev B-13 tied at 1.4e-4)
-    doc_boost: float = 1.0  # fused score x (1 + doc_boost) for a document the query names
-    mention_floor: float = 1.0  # naming strength (in unique words) that gives no boost yet
-    title_naming: float = 0.5  # a title word the query shares counts half a naming word
-    reference_penalty: float = 0.5  # fused score x (1 - penalty) for reference-list entries among the top k + 20
-
-    def __post_init__(self) -> None:
-        if self.strip_framing not in _FRAME_SIDES:
-            raise QueryError(f"strip_framing={self.strip_framing!r} is not one of "
-                             + ", ".join(map(repr, _FRAME_SIDES)))
 
 
 def clean_query(query: str) -> str:
@@ -152,7 +119,7 @@ class KnowledgeBase:
         """Per query, the dense, keyword and term-pair candidates as {rowid: score} and the
         documents it names."""
         r = self.ranking
-        stripped = _FRAME_SIDES[r.strip_framing]  # the request words say nothing about a passage
+        stripped = FRAME_SIDES[r.strip_framing]  # the request words say nothing about a passage
         topics = [strip_framing(q) if stripped else q for q in cleaned]
         dense_q = topics if "dense" in stripped else cleaned
         keyword_q = topics if "keyword" in stripped else cleaned
