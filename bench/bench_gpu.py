@@ -5,15 +5,15 @@
 
 Stages, each timed on its own over ../shared/external/un-documents-2025/pdfs:
   extraction    files -> passages and their sentence spans, as ingest's reader processes do it
-                (ingest.parse.parse_file: read, structure, chunk; kb.spans.sentence_spans), in
+                (ingest.parse.parse_file: read, structure, chunk; kb.embed.spans.sentence_spans), in
                 --workers processes;
   bare stages   tokenisation alone (one `encode_batch` call over all passages, 256 tokens max)
                 and the bare transformer (transformers' AutoModel, fp16 on a GPU, batches of
                 --batch sorted by length, mean pooling, normalisation, copy to host);
-  product path  what kb runs (kb.embed_pipeline: tokenising in threads ahead of the model, results kept
+  product path  what kb runs (kb.embed.pipeline: tokenising in threads ahead of the model, results kept
                 on the device until the end): the passage vectors (`load_embedder(...).encode`)
                 and the embedding stage as ingest runs it with sentence vectors
-                (`kb.spans.embed_passages` with the readers' spans: forward pass with token
+                (`kb.embed.spans.embed_passages` with the readers' spans: forward pass with token
                 outputs, span pooling on the device). Each the median of --repeats after a warm-up.
 Passages/s for each, and the end-to-end rate (extraction + the ingest embedding). The acceptance
 target is >= 20,000 passages/s for the embedding stage on an H100-class GPU. --reference compares

@@ -242,7 +242,7 @@ def measure_queries(path: Path, n: int) -> None:
     dense = timed_ms(lambda q: index.search(qtable[q], 100), texts)
     keyword = timed_ms(lambda q: kbase._keyword(q, 100, None), texts)
 
-    # the keyword side with common terms left out (kb.common_terms), as a KnowledgeBase would run it
+    # the keyword side with common terms left out (kb.store.common_terms), as a KnowledgeBase would run it
     total = int(store.manifest["passages"])
 
     def pruned_keyword(query: str, n: int = 100, allowed: np.ndarray | None = None) -> dict[int, float]:
@@ -293,7 +293,7 @@ def measure_queries(path: Path, n: int) -> None:
         ("dense only, HNSW top 100", pct(dense, .5), pct(dense, .95), f"{pct(dense, .5) / pct(exact_ms, .5):.3f}x"),
         ("dense only, exact top 100 (baseline)", pct(exact_ms, .5), pct(exact_ms, .95), "1.00x"),
         ("keyword only, FTS5 top 100", pct(keyword, .5), pct(keyword, .95), ""),
-        ("hybrid, common terms left out (kb.common_terms)", pct(hybrid_p, .5), pct(hybrid_p, .95),
+        ("hybrid, common terms left out (kb.store.common_terms)", pct(hybrid_p, .5), pct(hybrid_p, .95),
          f"{pct(hybrid_p, .5) / pct(exact_ms, .5):.2f}x"),
         ("keyword only, common terms left out", pct(keyword_p, .5), pct(keyword_p, .95), ""),
         (f"dense HNSW, filter 25% of passages ({len(quarter):,})", pct(f_ms, .5), pct(f_ms, .95), ""),

@@ -147,7 +147,7 @@ class ParsedDocument:
     document: Document
     passages: tuple[Passage, ...]
     warnings: tuple[str, ...] = field(default=())
-    # per passage, its sentences' character ranges (kb.spans.sentence_spans), found in the reader
+    # per passage, its sentences' character ranges (kb.embed.spans.sentence_spans), found in the reader
     # processes so the main process only embeds; empty when not computed
     sentence_spans: tuple[tuple[tuple[int, int], ...], ...] = field(default=(), repr=False)
     # per passage, (token ids, token character offsets) as numpy arrays from the embedder's own

@@ -1,4 +1,4 @@
-"""Leaving common terms out of the keyword query on large stores (kb.common_terms)."""
+"""Leaving common terms out of the keyword query on large stores (kb.store.common_terms)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""kb.embed_pipeline: the torch embedder's batch pipeline, run on the CPU with a fake model over a real
+"""kb.embed.pipeline: the torch embedder's batch pipeline, run on the CPU with a fake model over a real
 fast tokenizer (the shipped model's tokenizer.json; no weights are loaded)."""
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def test_vectors_come_back_in_input_order_whatever_the_batching(tokenizer, batch
 
 def test_span_vectors_match_pooling_each_text_on_its_own(tokenizer):
     """This test ensures that span vectors pooled for a whole batch on the model's device equal
-    kb.spans.pool_spans on one text's token vectors: same tokens, spans past the truncation
+    kb.embed.spans.pool_spans on one text's token vectors: same tokens, spans past the truncation
     point dropped, one-sentence texts without rows."""
     spans = [sentence_spans(t) for t in TEXTS]
     _, per_text = encode_batches(fake_forward, tokenizer, TEXTS, DIM, spans=spans, batch_size=3, chunk=2)

@@ -1,4 +1,4 @@
-"""Sentence vectors of passages (kb.spans): pooling, storage and their part in the dense score."""
+"""Sentence vectors of passages (kb.embed.spans): pooling, storage and their part in the dense score."""
 
 from __future__ import annotations
 

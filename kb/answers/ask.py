@@ -4,8 +4,8 @@ Offline and deterministic by default: the sentences of the top passages are scor
 the question (embedding similarity plus keyword overlap), the best few are kept, each followed
 by its marker [n], and the numbered sources carry a copy-ready reference. When the evidence is
 weak the answer says "The documents do not answer this." and lists the nearest passages as
-related reading. With a chat model configured (kb.llm), the model writes the prose from the
-same passages and kb.verify holds it to its citations.
+related reading. With a chat model configured (kb.answers.llm), the model writes the prose from the
+same passages and kb.answers.verify holds it to its citations.
 """
 
 from __future__ import annotations

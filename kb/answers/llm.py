@@ -1,5 +1,5 @@
 """The optional chat model: it writes the answer's prose from the retrieved passages only, and
-kb.verify holds it to its citations. Nothing here is needed by default (offline answers).
+kb.answers.verify holds it to its citations. Nothing here is needed by default (offline answers).
 
 Configured by the settings `llm` ("openai:MODEL" or "ollama:MODEL"), `llm_base_url` and
 `llm_api_key` (or KB_LLM, KB_LLM_BASE_URL, KB_LLM_API_KEY). LangChain chat models are used when

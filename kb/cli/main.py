@@ -1,6 +1,6 @@
 """The `kb` command line: `python -m kb` or the `kb` console script.
 
-Each command family lives in its own module under kb/commands/ with a `register(sub)`
+Each command family lives in its own module under kb/cli/ with a `register(sub)`
 function that adds its subparsers and sets `func(args) -> int`. The CLI catches `KBError`
 only and prints its one-line message; anything else is a bug and shows a traceback.
 """

@@ -117,7 +117,7 @@ class SentenceTransformerEmbedder:
         self.name = f"{base}@{model_fingerprint(path)}"
         self._tokenizer = self._model.tokenizer
         self._type_ids = "token_type_ids" in getattr(self._tokenizer, "model_input_names", ())
-        self._fast_tokenizer = None  # a private copy: truncated to max_tokens, no padding (kb.embed_pipeline)
+        self._fast_tokenizer = None  # a private copy: truncated to max_tokens, no padding (kb.embed.pipeline)
         backend = getattr(self._tokenizer, "backend_tokenizer", None)
         if backend is not None:
             from tokenizers import Tokenizer
@@ -182,7 +182,7 @@ class SentenceTransformerEmbedder:
                           tokens: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
                           groups: Sequence[object] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors (as `encode` gives them) and the vectors of each text's character spans,
-        pooled from the same forward pass (kb.spans, kb.embed_pipeline). `tokens`:
+        pooled from the same forward pass (kb.embed.spans, kb.embed.pipeline). `tokens`:
         `tokenize_passages`'s output for these texts, when made ahead; `groups`: each text's
         document, so that on a CPU batches stay within one."""
         if self._fast_tokenizer is None:

@@ -4,7 +4,7 @@ Same `Embedder` protocol as kb.embed. Texts are tokenized with the model's own t
 (the `tokenizers` library), sorted by length so each batch pads little, run through the int8
 transformer, then mean-pooled over the attention mask and L2-normalised, as sentence-transformers
 does for all-MiniLM-L6-v2. Neither torch nor sentence-transformers is imported once the int8 file
-is cached (see kb.onnx_export), so a process is ready in a fraction of a second.
+is cached (see kb.embed.onnx_export), so a process is ready in a fraction of a second.
 
 The name recorded in the manifest carries the sha256 of the int8 file
 ("all-MiniLM-L6-v2-onnx-int8@<hash>"): a store built with one model file refuses queries
@@ -64,7 +64,7 @@ class OnnxEmbedder:
     def __init__(self, model: str = DEFAULT_MODEL, max_tokens: int = 256, cache_dir: Path | None = None,
                  threads: int = 0, variant: str = "int8", onnx_file: Path | None = None) -> None:
         """`variant` "int8" is the onnx-int8 backend (its own model name); "fp32" runs the verified
-        fp32 export of the torch model (kb.onnx_export.ensure_fp32_model) under the torch model's
+        fp32 export of the torch model (kb.embed.onnx_export.ensure_fp32_model) under the torch model's
         name, as a light query encoder for stores built with torch."""
         path = resolve_model_path(model)
         tok_file = Path(path) / "tokenizer.json"
@@ -137,7 +137,7 @@ class OnnxEmbedder:
     def encode_with_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]],
                           batch_size: int = 32, progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
         """Passage vectors and the vectors of each text's character spans, pooled from the same
-        forward pass (kb.spans)."""
+        forward pass (kb.embed.spans)."""
         from kb.embed.spans import pool_spans
 
         encs = self._tok.encode_batch(list(texts))

@@ -17,8 +17,8 @@ ran at 20,000). Here:
   model's device with one batched product; results stay on the device until the end, when they
   are copied back once.
 
-Spans (kb.spans) are character ranges; a span's vector is the mean of the token vectors whose
-offsets overlap it, special and padding tokens excluded (`kb.spans.overlap`, the rule the ONNX
+Spans (kb.embed.spans) are character ranges; a span's vector is the mean of the token vectors whose
+offsets overlap it, special and padding tokens excluded (`kb.embed.spans.overlap`, the rule the ONNX
 embedder's pooling uses too).
 """
 
@@ -196,7 +196,7 @@ def encode_batches(forward: Callable[[dict], dict], tokenizer: Any, texts: Seque
 
 def _pool_spans(tokens: Any, offsets: Any, bounds: Any) -> tuple[Any, Any]:
     """(B x S x D unit span vectors, B x S token counts) on the tokens' device: the mean of the
-    real tokens overlapping each span (`kb.spans.overlap`)."""
+    real tokens overlapping each span (`kb.embed.spans.overlap`)."""
     import torch
 
     member = overlap(offsets, bounds)

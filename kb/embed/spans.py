@@ -44,7 +44,7 @@ def span_bounds(spans: Sequence[Sequence[Span]]) -> np.ndarray:
 def overlap(offsets: Any, bounds: Any) -> Any:
     """The B x S x T boolean of which real tokens (offsets B x T x 2; special and padding tokens
     have empty ranges) overlap which span (bounds B x S x 2). The one rule for span membership:
-    the expression works on numpy arrays and on torch tensors alike (kb.embed_pipeline pools on
+    the expression works on numpy arrays and on torch tensors alike (kb.embed.pipeline pools on
     the model's device with it)."""
     real = offsets[:, None, :, 1] > offsets[:, None, :, 0]
     return real & (offsets[:, None, :, 1] > bounds[:, :, None, 0]) & (offsets[:, None, :, 0] < bounds[:, :, None, 1])

@@ -1,9 +1,9 @@
 """Hybrid search over a knowledge base: the public `KnowledgeBase` API.
 
 A query runs on two sides: dense (the query vector against the FAISS index, each candidate
-then scored by a mix of its passage cosine and its best sentence cosine, kb.spans) and
+then scored by a mix of its passage cosine and its best sentence cosine, kb.embed.spans) and
 keyword (FTS5 BM25 over the passage text and its title/section context, plus a proximity
-query over adjacent query terms). The candidate lists are fused (kb.fusion), and the top k
+query over adjacent query terms). The candidate lists are fused (kb.search.fusion), and the top k
 keeps at most `per_doc_cap` passages of one document so that a topic several documents
 treat shows all of them.
 """

@@ -20,7 +20,7 @@ class Writing:
                      sentence_vectors: Sequence[np.ndarray] | None = None) -> None:
         """Insert a document, its passages and vectors, and the files (name, size, mtime)
         that hold it; `sentence_vectors`, when given, holds each passage's sentence vectors
-        (kb.spans; stored as float16). Call inside `transaction()`; replaces a document with
+        (kb.embed.spans; stored as float16). Call inside `transaction()`; replaces a document with
         the same id."""
         doc = parsed.document
         if len(parsed.passages) != len(vectors):
