@@ -11,82 +11,45 @@ A bad file is skipped with a one-line reason and the batch goes on.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ingest import parse as _parse
+from ingest.report import SyncReport, iter_report_lines, progress_bar
+from ingest.scan import (
+    CATALOG,
+    LOCK_NAME,
+    FileState,
+    catalog_row,
+    file_sha256,
+    is_folder_readme,
+    scan_folder,
+    writer_lock,
+)
 from ingest.workers import Outcome, cpu_workers, run_parallel
 from kb.config import Settings
 from kb.embed.spans import embed_passages, sentence_spans
-from kb.errors import IngestError, KBError, StoreError
+from kb.errors import IngestError, KBError
 from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument
 
 log = logging.getLogger(__name__)
 
-CATALOG = "catalog.csv"
-LOCK_NAME = "ingest.lock"  # in the store directory, held while a sync writes
+# re-exported: callers import these from the pipeline
+__all__ = ["CATALOG", "LOCK_NAME", "FileState", "SyncReport", "catalog_row", "file_sha256", "is_folder_readme",
+           "iter_report_lines", "scan_folder", "sync", "writer_lock"]
+
 _CATALOG_KEY = "catalog:"  # meta key prefix: the catalog row a file's metadata came from
 _SKIP_KEY = "skipped:"  # meta key prefix: a file skipped before, with its hash and reason
 _ROOT_KEY = "root:"  # meta key prefix: the folder a file was synced from (removal is scoped to it)
 _SAVE_EVERY_S = 60.0  # write the FAISS index and manifest at least this often
 _EMBED_CHUNK = 256  # passages gathered from several small documents before one encode call
-
-
-@dataclass
-class SyncReport:
-    """What one `sync` did. Counts are files; `passages_written` counts embedded passages."""
-
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
-    metadata_updated: int = 0
-    passages_written: int = 0
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
-    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (file, same_as)
-    seconds: float = 0.0
-    documents: int = 0  # documents in the store afterwards
-    passages: int = 0  # passages in the store afterwards
-    notes: list[str] = field(default_factory=list)  # advice about the store as a whole
-
-    def summary(self) -> str:
-        parts = [f"{self.added} added", f"{self.updated} updated", f"{self.removed} removed",
-                 f"{self.unchanged} unchanged"]
-        if self.metadata_updated:
-            parts.append(f"{self.metadata_updated} metadata updated")
-        if self.skipped:
-            parts.append(f"{len(self.skipped)} skipped")
-        if self.duplicates:
-            parts.append(f"{len(self.duplicates)} duplicates")
-        return (", ".join(parts) + f"; {self.passages_written} passages written in {self.seconds:.1f} s; "
-                f"knowledge base: {self.documents} documents, {self.passages} passages")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "added": self.added, "updated": self.updated, "removed": self.removed, "unchanged": self.unchanged,
-            "metadata_updated": self.metadata_updated, "passages_written": self.passages_written,
-            "skipped": [{"file": f, "reason": r} for f, r in self.skipped],
-            "duplicates": [{"file": f, "same_as": s} for f, s in self.duplicates],
-            "seconds": round(self.seconds, 3), "documents": self.documents, "passages": self.passages,
-            "notes": list(self.notes),
-        }
-
-
-@dataclass(frozen=True)
-class FileState:
-    key: str  # path relative to the folder, with forward slashes
-    path: Path
-    size: int
-    mtime: float
 
 
 @dataclass
@@ -97,46 +60,6 @@ class _Job:
     sha: str
     kind: str  # added | updated | metadata
     aliases: list[FileState] = field(default_factory=list)  # other new files with the same bytes
-
-
-def scan_folder(folder: Path, exclude: Path | None = None, prefix: str = "") -> dict[str, FileState]:
-    """Every non-hidden file under `folder` (recursively) except catalog.csv, keyed by
-    `prefix` + its path relative to the folder."""
-    out: dict[str, FileState] = {}
-    exclude = exclude.resolve() if exclude is not None else None
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and (exclude is None or (Path(dirpath) / d).resolve() != exclude))
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            rel = path.relative_to(folder).as_posix()
-            if name.startswith(".") or rel == CATALOG:
-                continue
-            key = prefix + rel
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            out[key] = FileState(key, path, st.st_size, st.st_mtime)
-    return out
-
-
-def is_folder_readme(key: str) -> bool:
-    """README.md / README.txt / readme: documentation of the folder, not one of its papers."""
-    return Path(key).stem.lower() == "readme"
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def catalog_row(catalog: dict[str, dict], key: str) -> dict | None:
-    """The catalog row for a file: by relative path, else by file name."""
-    return catalog.get(key) or catalog.get(Path(key).name)
 
 
 def _parse_task(path: Path, key: str, row: dict | None, *, count_tokens: Any, max_tokens: int,
@@ -190,34 +113,6 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
     return report
 
 
-@contextmanager
-def writer_lock(store_dir: Path) -> Iterator[None]:
-    """One ingest at a time per store: two writers would each keep their own vector index. The
-    lock is an flock, so the kernel releases it when its holder dies, even by kill -9."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    path = Path(store_dir) / LOCK_NAME
-    with path.open("a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "?"
-            raise StoreError(f'another `kb ingest` (pid {holder}) is writing to "{store_dir}"; wait for it to '
-                             "finish or ingest into another --kb directory") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
 class _Sync:
     def __init__(self, folder: Path, store: Store, embedder: Any, settings: Settings, progress: bool,
                  key_prefix: str = "", on_file: FileCallback | None = None) -> None:
@@ -264,7 +159,7 @@ class _Sync:
                 unchanged.add(key)
                 touched.append(st)
                 continue
-            remembered = self._remembered_skip(key, sha)
+            remembered = remembered_skip(self.store, self.settings.file_timeout, key, sha)
             if remembered:
                 report.skipped.append((key, remembered))
                 continue
@@ -328,18 +223,6 @@ class _Sync:
             log.warning("%s has no usable rows; documents keep the metadata they have", CATALOG)
         return catalog
 
-    def _remembered_skip(self, key: str, sha: str) -> str | None:
-        """The reason a file with these exact bytes was skipped before (not retried), if any."""
-        raw = self.store.get_meta(_SKIP_KEY + key)
-        if not raw:
-            return None
-        rec = json.loads(raw)
-        if rec.get("sha256") != sha:
-            return None
-        if rec.get("timeout") is not None and self.settings.file_timeout > rec["timeout"]:
-            return None  # a longer time limit now: try again
-        return rec["reason"]
-
     def _metadata_jobs(self, files: dict[str, FileState], unchanged: set[str], catalog: dict[str, dict]) -> list[_Job]:
         """Unchanged documents whose catalog row changed: re-read for metadata, no re-embedding."""
         out = []
@@ -383,7 +266,7 @@ class _Sync:
         load = getattr(self.embedder, "load", None)
         if callable(load):  # a lazy embedder loads here, before the workers fork and tokenise
             load()
-        bar = _progress_bar(len(tasks), self.progress)
+        bar = progress_bar(len(tasks), self.progress)
         self._told, self._total = 0, len(tasks)
         buffered: list[tuple[_Job, ParsedDocument]] = []
         try:
@@ -460,15 +343,7 @@ class _Sync:
 
     def _failed(self, job: _Job, outcome: Outcome) -> None:
         key = job.state.key
-        if outcome.internal:
-            reason = (f'internal error reading "{key}" ({outcome.reason}); the file was skipped, '
-                      "please report this with the file")
-            log.warning("%s\n%s", reason, outcome.detail)
-        elif outcome.reason.startswith("timed out"):
-            reason = (f'reading "{key}" {outcome.reason}; skipped (raise the limit with --timeout or '
-                      "KB_FILE_TIMEOUT if the file is just large)")
-        else:
-            reason = outcome.reason
+        reason = skip_reason(key, outcome)
         if job.kind == "metadata":
             log.warning("metadata of %s not refreshed: %s", key, reason)
             return
@@ -487,30 +362,33 @@ class _Sync:
                                                                    "timeout": timeout}))
 
 
+def skip_reason(key: str, outcome: Outcome) -> str:
+    """The one-line reason a file that could not be read is skipped with."""
+    if outcome.internal:
+        reason = (f'internal error reading "{key}" ({outcome.reason}); the file was skipped, '
+                  "please report this with the file")
+        log.warning("%s\n%s", reason, outcome.detail)
+        return reason
+    if outcome.reason.startswith("timed out"):
+        return (f'reading "{key}" {outcome.reason}; skipped (raise the limit with --timeout or '
+                "KB_FILE_TIMEOUT if the file is just large)")
+    return outcome.reason
+
+
+def remembered_skip(store: Store, file_timeout: float, key: str, sha: str) -> str | None:
+    """The reason a file with these exact bytes was skipped before (not retried), if any."""
+    raw = store.get_meta(_SKIP_KEY + key)
+    if not raw:
+        return None
+    rec = json.loads(raw)
+    if rec.get("sha256") != sha:
+        return None
+    if rec.get("timeout") is not None and file_timeout > rec["timeout"]:
+        return None  # a longer time limit now: try again
+    return rec["reason"]
+
+
 def _row_json(row: dict | None) -> str:
     return json.dumps(row or {}, sort_keys=True, default=str)
 
 
-class _NoBar:
-    def update(self, n: int = 1) -> None: ...
-    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
-    def close(self) -> None: ...
-
-
-def _progress_bar(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="file", desc="ingest", leave=False)
-
-
-def iter_report_lines(report: SyncReport) -> Iterator[str]:
-    """The human summary: one line of counts, then one line per skipped file and duplicate."""
-    yield report.summary()
-    for f, reason in report.skipped:
-        yield f"skipped {f}: {reason}"
-    for f, same in report.duplicates:
-        yield f"duplicate {f}: same bytes as {same} (kept once)"
-    for note in report.notes:
-        yield f"note: {note}"
