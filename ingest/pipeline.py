@@ -36,6 +36,7 @@ from ingest.workers import Outcome, cpu_workers, run_parallel
 from kb.config import Settings
 from kb.embed.spans import embed_passages, sentence_spans
 from kb.errors import IngestError, KBError
+from kb.store.schema import ROOT_KEY
 from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument
 
@@ -47,7 +48,6 @@ __all__ = ["CATALOG", "LOCK_NAME", "FileState", "SyncReport", "catalog_row", "fi
 
 _CATALOG_KEY = "catalog:"  # meta key prefix: the catalog row a file's metadata came from
 _SKIP_KEY = "skipped:"  # meta key prefix: a file skipped before, with its hash and reason
-_ROOT_KEY = "root:"  # meta key prefix: the folder a file was synced from (removal is scoped to it)
 _SAVE_EVERY_S = 60.0  # write the FAISS index and manifest at least this often
 _EMBED_CHUNK = 256  # passages gathered from several small documents before one encode call
 
@@ -127,7 +127,7 @@ class _Sync:
     def run(self) -> SyncReport:
         store, report = self.store, self.report
         catalog = self._load_catalog()
-        files = scan_folder(self.folder, exclude=store.path, prefix=self.prefix)
+        files = scan_folder(self.folder, exclude=store.path, prefix=self.prefix, skipped=self.report.skipped)
         stored = store.files()
         docs = {d.doc_id: d for d in store.documents()}
         _ = store.index  # loaded now, so every change below keeps it current and save() writes it
@@ -184,7 +184,7 @@ class _Sync:
             with store.transaction():
                 store.remove_file(key)
                 store.set_meta(_CATALOG_KEY + key, None)
-                store.set_meta(_ROOT_KEY + key, None)
+                store.set_meta(ROOT_KEY + key, None)
             report.removed += 1
         with store.transaction():
             for k in store.meta_keys(_SKIP_KEY):
@@ -206,7 +206,7 @@ class _Sync:
 
     def _owned(self, key: str) -> bool:
         """Whether a stored file came from this folder (files of no recorded folder count too)."""
-        return (self.store.get_meta(_ROOT_KEY + key) or self.root) == self.root
+        return (self.store.get_meta(ROOT_KEY + key) or self.root) == self.root
 
     def _tell(self, key: str, outcome: str) -> None:
         if self.on_file is not None:
@@ -241,7 +241,7 @@ class _Sync:
         with store.transaction():
             store.remove_file(st.key)  # a no-op for a new name
             store.set_file(st.key, doc.doc_id, sha, st.size, st.mtime)
-            store.set_meta(_ROOT_KEY + st.key, self.root)
+            store.set_meta(ROOT_KEY + st.key, self.root)
             names = store.file_names(doc.doc_id)
             current = store.document(doc.doc_id)
             primary = current.file if current.file in names else names[0]
@@ -321,7 +321,7 @@ class _Sync:
                                    sentence_vectors=svecs if self.settings.sentence_vectors else None)
                 for s in [job.state, *job.aliases]:
                     store.set_meta(_SKIP_KEY + s.key, None)
-                    store.set_meta(_ROOT_KEY + s.key, self.root)
+                    store.set_meta(ROOT_KEY + s.key, self.root)
                 store.set_meta(_CATALOG_KEY + job.state.key, _row_json(catalog_row(catalog, job.state.key)))
             setattr(self.report, job.kind, getattr(self.report, job.kind) + 1)
             self.report.passages_written += n

@@ -1,19 +1,17 @@
 """The folder side of a sync: which files a folder holds (`scan_folder`), their hashes, their
-catalog rows, and the writer lock that keeps one ingest at a time per store."""
+catalog rows."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.errors import StoreError
+from kb.store.lock import LOCK_NAME, writer_lock  # noqa: F401  (re-exported: ingest's lock is the store's)
 
 CATALOG = "catalog.csv"
-LOCK_NAME = "ingest.lock"  # in the store directory, held while a sync writes
 
 
 @dataclass(frozen=True)
@@ -24,11 +22,15 @@ class FileState:
     mtime: float
 
 
-def scan_folder(folder: Path, exclude: Path | None = None, prefix: str = "") -> dict[str, FileState]:
-    """Every non-hidden file under `folder` (recursively) except catalog.csv, keyed by
-    `prefix` + its path relative to the folder."""
+def scan_folder(folder: Path, exclude: Path | None = None, prefix: str = "",
+                skipped: list[tuple[str, str]] | None = None) -> dict[str, FileState]:
+    """Every non-hidden regular file under `folder` (recursively) except catalog.csv, keyed by
+    `prefix` + its path relative to the folder. Left out, each with its reason in `skipped`:
+    a symbolic link to a file outside the folder (it would read whatever the link names), a
+    FIFO, device or socket (reading one can block for ever), a name that is not valid UTF-8."""
     out: dict[str, FileState] = {}
     exclude = exclude.resolve() if exclude is not None else None
+    root = Path(folder).resolve()
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                              and (exclude is None or (Path(dirpath) / d).resolve() != exclude))
@@ -38,12 +40,44 @@ def scan_folder(folder: Path, exclude: Path | None = None, prefix: str = "") -> 
             if name.startswith(".") or rel == CATALOG:
                 continue
             key = prefix + rel
-            try:
-                st = path.stat()
-            except OSError:
+            reason = _unreadable(path, key, root)
+            if reason is not None:
+                if skipped is not None:
+                    skipped.append((printable_name(key), reason))
                 continue
+            st = path.stat()
             out[key] = FileState(key, path, st.st_size, st.st_mtime)
     return out
+
+
+def printable_name(name: str) -> str:
+    """A file name as it can be shown and stored: bytes that are not UTF-8 written as \\xNN."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+def _unreadable(path: Path, key: str, root: Path) -> str | None:
+    """Why a directory entry is not read as a paper, or None when it is a regular file to read."""
+    shown = printable_name(key)
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        return (f'the name "{shown}" is not valid UTF-8; rename the file (for example with '
+                "`convmv -f latin1 -t utf8`) and ingest again")
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return f'"{shown}" is a broken symbolic link; remove it or point it at a file'
+        if not target.is_relative_to(root):
+            return (f'"{shown}" is a symbolic link to {str(target)!r}, outside the folder; kb follows links '
+                    "only inside the folder it ingests: copy the file in instead")
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return f'"{shown}" cannot be read ({exc.strerror}); check its permissions'
+    if not stat.S_ISREG(st.st_mode):
+        return f'"{shown}" is not a regular file (a FIFO, device or socket); only files are read'
+    return None
 
 
 def is_folder_readme(key: str) -> bool:
@@ -62,31 +96,3 @@ def file_sha256(path: Path) -> str:
 def catalog_row(catalog: dict[str, dict], key: str) -> dict | None:
     """The catalog row for a file: by relative path, else by file name."""
     return catalog.get(key) or catalog.get(Path(key).name)
-
-
-@contextmanager
-def writer_lock(store_dir: Path) -> Iterator[None]:
-    """One ingest at a time per store: two writers would each keep their own vector index. The
-    lock is an flock, so the kernel releases it when its holder dies, even by kill -9."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock
-        yield
-        return
-    path = Path(store_dir) / LOCK_NAME
-    with path.open("a+") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.seek(0)
-            holder = fh.read().strip() or "?"
-            raise StoreError(f'another `kb ingest` (pid {holder}) is writing to "{store_dir}"; wait for it to '
-                             "finish or ingest into another --kb directory") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(str(os.getpid()))
-        fh.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

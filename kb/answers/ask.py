@@ -25,6 +25,7 @@ from kb.answers.evidence import (
     term_weights,
 )
 from kb.answers.tuning import ANSWER_SENTENCES, DEFAULT_THRESHOLD, RANK_WEIGHT
+from kb.search.knowledge_base import clean_query
 from kb.sentences import content_words, strip_framing
 from kb.types import NOT_ANSWERED, Answer, Citation, Filters, Hit
 
@@ -81,6 +82,7 @@ def ask(kbase: KnowledgeBase, question: str, k: int = SOURCES, filters: Filters 
         llm: ChatModel | None = None, threshold: float | None = None,
         max_sentences: int = ANSWER_SENTENCES) -> Answer:
     """Answer `question` from the knowledge base with cited sentences (or say it cannot)."""
+    question = clean_query(question)  # text, not empty; no control characters or lone surrogates
     topic = strip_framing(question)
     hits = kbase.search(topic, k=max(k, RETRIEVE), filters=filters)
     weights = term_weights(kbase, content_words(topic))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from kb.answers.cite import short_reference
 from kb.answers.evidence import ScoredSentence, score_sentences, term_weights
 from kb.answers.tuning import ADDRESSED, DECISIVE, LEAD, MARGIN
+from kb.search.knowledge_base import clean_query
 from kb.sentences import content_words, numbers, stems, strip_framing, words
 from kb.types import Document, DocumentVerdict, Filters, Hit, Verdict
 
@@ -140,6 +141,7 @@ def claim_text(claim: str) -> str:
 def check_claim(kbase: KnowledgeBase, claim: str, filters: Filters | None = None,
                 k: int = RETRIEVE) -> Verdict:
     """Cross-check `claim` against every document in scope (all, or those the filters keep)."""
+    claim = clean_query(claim)  # text, not empty; no control characters or lone surrogates
     text = claim_text(claim)
     hits = kbase.search(text, k=k, filters=filters)
     weights = term_weights(kbase, content_words(text))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from kb.answers.cite import short_reference
 from kb.answers.evidence import assess, score_sentences, term_weights
 from kb.answers.tuning import MIN_STRENGTH, PASSAGE_WEIGHT
+from kb.search.knowledge_base import clean_query
 from kb.sentences import content_words, strip_framing
 from kb.types import CompareRow, Comparison, Document, Filters, Hit
 
@@ -28,6 +29,7 @@ POOL = 6  # passages per document whose sentences are scored to pick its best on
 def compare(kbase: KnowledgeBase, topic: str, per_doc: int = 2, filters: Filters | None = None,
             max_docs: int = MAX_DOCS) -> Comparison:
     """The topic across documents: rows best first, each with up to `per_doc` cited passages."""
+    topic = clean_query(topic)  # text, not empty; no control characters or lone surrogates
     query = strip_framing(topic)
     base = filters or Filters()
     hits = kbase.search(query, k=WIDE, filters=base)

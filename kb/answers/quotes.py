@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from kb.answers.cite import full_reference, short_reference
 from kb.answers.evidence import ScoredSentence, score_sentences, term_weights
 from kb.errors import NotFoundError
+from kb.search.knowledge_base import clean_query
 from kb.sentences import Span, content_words, strip_framing
 from kb.types import Filters, Hit, Quote
 
@@ -72,6 +73,7 @@ def find_quotes(kbase: KnowledgeBase, topic: str, k: int = 5, filters: Filters |
                 per_document: int = 2) -> list[Quote]:
     """Up to k verified quotes on `topic`, best first, at most one per passage and
     `per_document` per document."""
+    topic = clean_query(topic)  # text, not empty; no control characters or lone surrogates
     query = strip_framing(topic)
     hits = kbase.search(query, k=max(RETRIEVE, k), filters=filters)
     if not hits:

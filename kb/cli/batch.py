@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 from kb.errors import KBError
+from kb.sentences import without_surrogates
 
 
 def read_batch(path: Path) -> list[tuple[str, str]]:
@@ -16,7 +17,7 @@ def read_batch(path: Path) -> list[tuple[str, str]]:
     blank lines are skipped, anything else is a KBError naming the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is allowed
     except OSError as exc:
         raise KBError(f"cannot read batch file {str(path)!r} ({exc.strerror}); check the path") from None
     except UnicodeDecodeError:
@@ -29,10 +30,12 @@ def read_batch(path: Path) -> list[tuple[str, str]]:
             obj = json.loads(line)
         except json.JSONDecodeError as exc:
             raise KBError(f"{path}:{n}: not valid JSON ({exc.msg}); write one JSON object per line") from None
+        except RecursionError:
+            raise KBError(f"{path}:{n}: JSON nested too deeply to read; write one flat JSON object per line") from None
         if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("question"), str):
             raise KBError(f'{path}:{n}: a batch line needs "id" and a text "question", '
                           f'e.g. {{"id": "q1", "question": "..."}}')
-        out.append((str(obj["id"]), obj["question"]))
+        out.append((str(obj["id"]), without_surrogates(obj["question"])))
     return out
 
 

@@ -233,9 +233,12 @@ def run_passages(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    with _open_store(args) as store:
+    from kb.store.lock import writer_lock
+
+    with _open_store(args) as store, writer_lock(store.path):
         d = store.find_document(args.file)
         n = store.passage_counts().get(d.doc_id, 0)
+        _ = store.index  # loaded, so the removal updates it and save() writes it
         with store.transaction():
             store.remove_document(d.doc_id)
         store.save()

@@ -63,7 +63,7 @@ def run_search(args: argparse.Namespace) -> int:
     batch = read_batch(args.batch) if args.batch is not None else None
     kb, settings = _open(args)
     with kb:
-        k = args.k or settings.k
+        k = settings.k if args.k is None else args.k  # -k 0 is refused by search, not read as the default
         filters = _filters(args)
         if kb.store.allowed_rowids(filters) is not None and not kb.store.filter_documents(filters):
             print("kb: warning: no document matches the filters; `kb docs` lists them", file=sys.stderr)

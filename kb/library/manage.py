@@ -16,7 +16,8 @@ from typing import Any
 
 from kb.config import Settings
 from kb.errors import IngestError
-from kb.store.schema import store_model
+from kb.store.lock import writer_lock
+from kb.store.schema import ROOT_KEY, store_model
 from kb.store.sqlite import Store
 
 UPLOADS = "uploads"
@@ -97,12 +98,25 @@ def remove_document(doc: str, settings: Settings | None = None) -> None:
     vectors. An uploaded file is deleted from the uploads folder too; a file in your own
     folder is left alone (it comes back on the next `kb ingest` of that folder)."""
     settings = settings or Settings.load()
-    with Store.open(settings.kb_path) as store:
+    with Store.open(settings.kb_path) as store, writer_lock(store.path):
         found = store.find_document(doc)
+        roots = {n: store.get_meta(ROOT_KEY + n) for n in (found.file, *found.aliases)}
         _ = store.index  # loaded, so the removal updates it and save() writes it
         with store.transaction():
             store.remove_document(found.doc_id)
         store.save()
     for name in (found.file, *found.aliases):
-        if name.startswith(UPLOADS + "/"):
-            (settings.kb_path / name).unlink(missing_ok=True)
+        path = uploaded_file(settings.kb_path, name, roots.get(name))
+        if path is not None:
+            path.unlink(missing_ok=True)
+
+
+def uploaded_file(kb_path: Path, name: str, root: str | None) -> Path | None:
+    """The file in the uploads folder that a stored file name stands for, or None: the name must
+    have been synced from the uploads folder itself (not from a folder of the user's that has an
+    `uploads/` sub-folder) and must resolve to a file inside it (no `..`, no link out)."""
+    uploads = (Path(kb_path) / UPLOADS).resolve()
+    if not name.startswith(UPLOADS + "/") or root is None or Path(root).resolve() != uploads:
+        return None
+    path = (Path(kb_path) / name).resolve()
+    return path if path.parent == uploads else None

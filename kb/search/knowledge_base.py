@@ -31,7 +31,7 @@ from kb.search.keyword import (
     query_terms,
 )
 from kb.search.ranking import FRAME_SIDES, Ranking
-from kb.sentences import is_reference, strip_framing
+from kb.sentences import is_reference, strip_framing, without_surrogates
 from kb.store.common_terms import PRUNE_FROM, rare_terms
 from kb.store.sqlite import Store
 from kb.types import Document, Filters, Hit, Passage
@@ -49,7 +49,7 @@ def clean_query(query: str) -> str:
     nothing is left to search."""
     if not isinstance(query, str):
         raise QueryError(f"a query must be text, not {type(query).__name__}; pass a string")
-    q = _CONTROL.sub(" ", query[:MAX_QUERY_CHARS])
+    q = _CONTROL.sub(" ", without_surrogates(query[:MAX_QUERY_CHARS]))
     q = " ".join(q.split())
     if not q:
         raise QueryError("the query is empty; type a question or some words to search for")
@@ -104,6 +104,8 @@ class KnowledgeBase:
 
     def search_many(self, queries: list[str], k: int = 10, filters: Filters | None = None) -> list[list[Hit]]:
         """Search several queries, embedding them in one batch."""
+        if isinstance(k, bool) or not isinstance(k, int):
+            raise QueryError(f"k={k!r} is not a whole number; pass how many passages you want, e.g. k=10")
         if k < 1:
             raise QueryError(f"k={k} asks for no results; use k >= 1")
         cleaned = [clean_query(q) for q in queries]

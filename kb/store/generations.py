@@ -5,11 +5,38 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from kb.store.schema import INDEX_META, MANIFEST
+
+# a save's temporary files: vectors-N.faiss.PID.tmp, vectors-N.faiss.ids.npy.PID.tmp.npy, vectors.json.PID.tmp
+_TEMP = re.compile(r"^vectors.*\.(\d+)\.tmp(\.npy)?$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def remove_stale_temp_files(store_dir: Path) -> list[str]:
+    """Delete the temporary files a save killed half-way left behind (their process is gone);
+    a save still running in another process keeps its own. Returns the names removed."""
+    removed = []
+    for f in store_dir.iterdir():
+        m = _TEMP.match(f.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+            f.unlink(missing_ok=True)
+            removed.append(f.name)
+    return removed
 
 
 class Generations:
@@ -38,13 +65,18 @@ class Generations:
         """One atomic change; bumps the generation so a stale FAISS file is detected."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
+            start = self.generation()  # read under SQLite's write lock: no other process moves it now
             yield
             self.conn.execute(
                 "INSERT INTO meta(key, value) VALUES('generation', '1') "
                 "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+            ours = self.generation()
             self.conn.commit()
-            if self._index is not None:  # kept current by add/remove during the transaction
-                self._index_generation = self.generation()
+            if self._index is not None:
+                if self._index_generation == start:  # kept current by add/remove during the transaction
+                    self._index_generation = ours
+                else:  # another process changed the store since the index was loaded: never label it current
+                    self._index = None
         except BaseException:
             self.conn.rollback()
             # the in-memory FAISS index may hold changes that were rolled back: drop it so it is
@@ -91,4 +123,5 @@ class Generations:
                 if not old.name.startswith(name) and ".tmp" not in old.name:
                     old.unlink(missing_ok=True)
         self._write_manifest()
+        remove_stale_temp_files(self.path)
 

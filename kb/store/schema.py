@@ -13,6 +13,7 @@ DB_NAME = "kb.sqlite"
 INDEX_NAME = "vectors.faiss"
 INDEX_META = "vectors.json"
 MANIFEST = "manifest.json"
+ROOT_KEY = "root:"  # meta key prefix: the folder a file was synced from (removal is scoped to it)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

@@ -86,14 +86,33 @@ class Store(Generations, Writing, Vectors, Reading):
             manifest = json.loads(mpath.read_text())
         except (OSError, json.JSONDecodeError) as exc:
             raise StoreError(f"manifest {str(mpath)!r} is unreadable ({exc}); delete {str(path)!r} and re-run `kb ingest`") from None
+        rebuild = f"delete {str(path)!r} and re-run `kb ingest FOLDER --kb {path}`"
+        problem = manifest_problem(manifest)
+        if problem:
+            raise StoreError(f"manifest {str(mpath)!r} is damaged ({problem}); {rebuild}")
         if manifest.get("schema_version") != SCHEMA_VERSION:
             raise StoreMismatchError(
                 f"knowledge base {str(path)!r} has passage schema {manifest.get('schema_version')}, this kb needs "
                 f"{SCHEMA_VERSION}; delete the directory and re-run `kb ingest`")
+        db = path / DB_NAME
+        held = manifest.get("documents") or 0
+        if held and (not db.exists() or db.stat().st_size == 0):
+            raise StoreError(f"knowledge base {str(path)!r} is damaged: {DB_NAME} is "
+                             f"{'missing' if not db.exists() else 'empty'} but the manifest records {held} "
+                             f"documents; restore {DB_NAME} from a backup, or {rebuild}")
         conn = cls._connect(path)
-        conn.executescript(SCHEMA)
-        store = cls(path, conn, manifest)
-        store._sync_manifest_counts()
+        try:
+            conn.executescript(SCHEMA)
+            store = cls(path, conn, manifest)
+            store._sync_manifest_counts()
+            row = conn.execute("SELECT length(vec) FROM vectors LIMIT 1").fetchone()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{str(db)!r} is damaged ({exc}); restore it from a backup, or {rebuild}") from None
+        if row is not None and row[0] != 4 * int(manifest["dim"]):
+            conn.close()
+            raise StoreError(f"manifest {str(mpath)!r} is damaged (dim {manifest['dim']}, but the stored vectors "
+                             f"have {row[0] // 4} dimensions); {rebuild}")
         return store
 
     @staticmethod
@@ -103,8 +122,13 @@ class Store(Generations, Writing, Vectors, Reading):
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {str(path / DB_NAME)!r} ({exc}); check permissions or choose another --kb") from None
         conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{str(path / DB_NAME)!r} is damaged ({exc}); restore it from a backup, or delete "
+                             f"{str(path)!r} and re-run `kb ingest FOLDER --kb {path}`") from None
         return conn
 
     def check_model(self, model: str, dim: int) -> None:
@@ -123,3 +147,15 @@ class Store(Generations, Writing, Vectors, Reading):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def manifest_problem(manifest: object) -> str | None:
+    """What is wrong with a manifest's own fields, or None."""
+    if not isinstance(manifest, dict):
+        return f"a JSON object expected, not {type(manifest).__name__}"
+    if not isinstance(manifest.get("model"), str) or not manifest["model"]:
+        return "no model name"
+    dim = manifest.get("dim")
+    if isinstance(dim, bool) or not isinstance(dim, int) or dim <= 0:
+        return f"dim {dim!r} is not a positive whole number"
+    return None

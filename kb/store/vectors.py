@@ -41,7 +41,12 @@ class Vectors:
                 meta = json.loads(meta_path.read_text())
                 idx_path = self.path / meta.get("file", INDEX_NAME)
                 if meta.get("generation") == self.generation() and meta.get("approximate", False) == approximate:
-                    return VectorIndex.load(idx_path, dim, approximate=approximate)
+                    index = VectorIndex.load(idx_path, dim, approximate=approximate)
+                    stored = self.conn.execute("SELECT COUNT(*) FROM vectors").fetchone()[0]
+                    if index.size == stored:
+                        return index
+                    log.warning("vector index %s holds %d vectors, the database %d; rebuilding from the database",
+                                idx_path, index.size, stored)
             except Exception as exc:  # noqa: BLE001  (a damaged or vanished index file is rebuilt, not fatal)
                 log.warning("vector index %s unreadable (%s); rebuilding from the database", idx_path, exc)
         index = VectorIndex(dim, approximate=approximate)
