@@ -1,6 +1,6 @@
 """Plain text and Markdown files -> `RawDocument` of clean lines.
 
-Decodes the bytes (UTF-8, then UTF-8 with BOM, cp1252, latin-1), removes Markdown and the
+Decodes the bytes (by BOM, UTF-16 without one, UTF-8, cp1252, latin-1; binary data refused), removes Markdown and the
 HTML tags that text conversions of papers carry (`**`, `*x*`, `<b>`, `<i>`, `<sup>N</sup>`
 footnote references), turns `#` headings and whole-bold paragraphs into heading lines,
 Markdown tables into readable "cell | cell" rows and marks footnote lines (those under a
@@ -56,16 +56,50 @@ _SPACES = re.compile(r"[ \t\u00a0\u2009\u202f]+")
 _WHOLE_BOLD = re.compile(r"^\s*(?:\*\*\*?|<b>\s*(?:<i>)?)(.+?)(?:\*\*\*?|(?:</i>)?\s*</b>)\s*$", re.DOTALL)
 
 
+MAX_TEXT_BYTES = 50 * 1024 * 1024  # a text file larger than this is refused before it is read
+MAX_CONTROL_SHARE = 0.005  # more control characters than this (NUL and the like) means binary data
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # C0 controls but whitespace, and DEL: no text has many
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 saved without a byte-order mark: ASCII-range text puts a NUL in every other byte."""
+    sample = data[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2].count(0) / (len(sample) / 2), sample[1::2].count(0) / (len(sample) / 2)
+    if odd > 0.4 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.4 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
 def decode_bytes(data: bytes, name: str = "file") -> str:
-    """The text of `data`: UTF-8 first (BOM stripped), then cp1252, then latin-1."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    for enc in ENCODINGS:
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise IngestError(f'cannot decode "{name}" as text; save it as UTF-8 and ingest again')  # pragma: no cover
+    """The text of `data`: by its byte-order mark (UTF-8, UTF-16, UTF-32), UTF-16 recognised without
+    one, else UTF-8, cp1252, latin-1. Binary data (many control characters) is an IngestError."""
+    text = None
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            text = data[len(bom):].decode(enc, errors="replace")
+            break
+    if text is None and (enc := _utf16_without_bom(data)):
+        text = data.decode(enc, errors="replace")
+    if text is None:
+        for enc in ENCODINGS:
+            try:
+                text = data.decode(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+    if text is None:  # pragma: no cover  (latin-1 decodes any bytes)
+        raise IngestError(f'cannot decode "{name}" as text; save it as UTF-8 and ingest again')
+    controls = len(_CONTROL.findall(text))
+    if controls > MAX_CONTROL_SHARE * max(len(text), 1):
+        raise IngestError(f'"{name}" looks like binary data, not text ({controls} control characters in '
+                          f"{len(text)}); if it is a PDF or another format, give it its real extension")
+    return _CONTROL.sub("", text) if controls else text
 
 
 def _sup(match: re.Match[str]) -> str:
@@ -227,6 +261,10 @@ def read_text(path: Path) -> RawDocument:
     """Read a .txt/.md/.markdown file into clean lines; raises EmptyDocumentError when blank."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_TEXT_BYTES:
+            raise IngestError(f'"{path.name}" is {size / 2**20:.0f} MB, over the {MAX_TEXT_BYTES // 2**20} MB limit '
+                              "for a text file; split it into smaller files and ingest those")
         data = path.read_bytes()
     except OSError as err:
         raise IngestError(f'cannot read "{path}" ({err.strerror}); check the path and permissions') from err

@@ -306,3 +306,64 @@ def test_batch_files_with_a_bom_or_deep_nesting(tmp_path):
     deep.write_text('{"id": "q1", "question": "bees?"}\n' + "[" * 100_000 + "\n")
     with pytest.raises(KBError, match=r"deep.jsonl:2: .*nested too deeply"):
         read_batch(deep)
+
+
+# ---------------------------------------------------------------- what a text file holds
+def test_utf16_text_is_decoded_with_or_without_a_bom(tmp_path):
+    """This test ensures that UTF-16 text (as Windows tools save it) is read as text, not as cp1252
+    with a NUL between letters."""
+    from ingest.text_reader import decode_bytes
+
+    text = "1. Clusters help small firms upgrade: été, 2024.\n"
+    assert decode_bytes(b"\xff\xfe" + text.encode("utf-16-le")) == text
+    assert decode_bytes(text.encode("utf-16-le")) == text
+    assert decode_bytes(text.encode("utf-16-be")) == text
+
+
+def test_binary_data_renamed_txt_is_skipped(tmp_path):
+    """This test ensures that random bytes or a program renamed .txt are skipped with a reason,
+    not ingested as thousands of garbage passages, and the other files go on."""
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "bees.txt").write_text(PAPERS["bees.txt"])
+    (folder / "random.txt").write_bytes(os.urandom(200_000))
+    (folder / "ls.txt").write_bytes(Path(sys.executable).resolve().read_bytes()[:300_000])
+    settings = Settings.load(kb_dir=str(tmp_path / "kb"))
+    report = sync_folder(folder, settings, HashEmbedder(64))
+    reasons = dict(report.skipped)
+    assert report.added == 1
+    assert "binary data" in reasons["random.txt"] and "binary data" in reasons["ls.txt"]
+
+
+def test_a_huge_text_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    """This test ensures that a text file over the size limit is skipped with its size and the fix,
+    before its bytes are read (a 200 MB file reached 2.5 GB in the reader)."""
+    from ingest import text_reader
+
+    monkeypatch.setattr(text_reader, "MAX_TEXT_BYTES", 1024 * 1024)
+    big = tmp_path / "big.txt"
+    big.write_text("1. Ferries. " * 200_000)
+    with pytest.raises(KBError, match=r"over the 1 MB limit.*split it"):
+        text_reader.read_text(big)
+
+
+def test_a_manifest_never_makes_kb_load_other_weights(store_dir, tmp_path, monkeypatch):
+    """This test ensures that the model a store's manifest names is checked against its fingerprint
+    before anything is loaded, and a name that is no local folder fails at once (no model hub)."""
+    import kb.embed.encoders as encoders
+
+    _, settings = store_dir
+    loads = []
+    monkeypatch.setattr(encoders.SentenceTransformerEmbedder, "__init__", lambda self, *a, **k: loads.append(a))
+    planted = tmp_path / "planted"
+    planted.mkdir()
+    (planted / "model.safetensors").write_bytes(b"not the weights the store was built with")
+    path = settings.kb_path / MANIFEST
+    for model in (f"{planted}@0123456789ab", "someone/hub-model@0123456789ab"):
+        m = json.loads(path.read_text())
+        m["model"] = model
+        path.write_text(json.dumps(m))
+        with KnowledgeBase.open(settings.kb_path, Settings.load(kb_dir=str(settings.kb_path), model=model.split("@")[0])) as kbase:
+            with pytest.raises(KBError, match="not the one this knowledge base was built with|not a folder on this machine"):
+                kbase.search("bees")
+    assert loads == [], "no model was loaded"

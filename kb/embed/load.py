@@ -4,9 +4,10 @@ hash stand-in, or (for questions) the verified fp32 ONNX export of the store's t
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from kb.embed.encoders import Embedder, HashEmbedder, SentenceTransformerEmbedder
-from kb.embed.resolve import DEFAULT_MODEL, resolve_model_path
+from kb.embed.resolve import DEFAULT_MODEL, model_fingerprint, resolve_model_path
 from kb.errors import EmbeddingError
 
 log = logging.getLogger(__name__)
@@ -58,3 +59,21 @@ def load_embedder(model: str = DEFAULT_MODEL, backend: str = "torch", device: st
 
         return OnnxEmbedder(model, max_tokens=max_tokens)
     raise EmbeddingError(f"unknown embedding backend {backend!r}; use torch or onnx-int8 (KB_BACKEND)")
+
+
+def check_fingerprint(model: str, built: str) -> None:
+    """Before any model file is loaded: the weights `model` names must be the ones a store was
+    built with (`built` is the manifest's "name@fingerprint"), so a store's manifest can never
+    make kb load other weights than it was built with. Stand-ins and ONNX names carry their own
+    check (the name comparison after loading)."""
+    base, _, want = built.partition("@")
+    if not want or base.startswith("hash-bow-") or base.endswith("-onnx-int8"):
+        return
+    path = resolve_model_path(model)
+    if not Path(path).is_dir():
+        raise EmbeddingError(f"model {model!r} is not a folder on this machine; kb loads models from disk only "
+                             "(no model hub): set KB_MODEL to a local sentence-transformers folder")
+    got = model_fingerprint(path)
+    if got != want:
+        raise EmbeddingError(f"the model at {path!r} (fingerprint {got}) is not the one this knowledge base was "
+                             f"built with ({built}); point KB_MODEL at that model or ingest into a new --kb directory")

@@ -85,12 +85,13 @@ class KnowledgeBase:
     def embedder(self) -> Embedder:
         """The model the store was built with, loaded once on first use."""
         if self._embedder is None:
-            from kb.embed.load import load_query_embedder
+            from kb.embed.load import check_fingerprint, load_query_embedder
 
             built = str(self.store.manifest["model"])
             base = built.split("@")[0]
             configured = self.settings.model
             model = configured if base in (configured, Path(configured).name) else base
+            check_fingerprint(model, built)  # before any weights are read
             emb = load_query_embedder(model, backend=self.settings.backend, device=self.settings.device,
                                       max_tokens=self.settings.max_tokens, light=self.settings.light_queries)
             self.store.check_model(emb.name, emb.dim)
