@@ -367,3 +367,24 @@ def test_a_manifest_never_makes_kb_load_other_weights(store_dir, tmp_path, monke
             with pytest.raises(KBError, match="not the one this knowledge base was built with|not a folder on this machine"):
                 kbase.search("bees")
     assert loads == [], "no model was loaded"
+
+
+def test_upload_names_keep_their_type_and_never_replace_another_paper(tmp_path):
+    """This test ensures that a long upload name is cut before its extension (it was cut to 120
+    characters and then refused as the wrong type), a NUL byte never reaches a file name, and a
+    second, different upload of the same name is kept beside the first, not over it."""
+    from kb.library.manage import safe_upload_name
+
+    long = "a" * 200 + ".txt"
+    assert safe_upload_name(long).endswith(".txt") and len(safe_upload_name(long)) == 120
+    assert "\x00" not in safe_upload_name("bad\x00name.txt")
+    settings = Settings.load(kb_dir=str(tmp_path / "kb"))
+    emb = HashEmbedder(64)
+    add_files([(long, PAPERS["bees.txt"].encode())], settings, emb)
+    add_files([("note.txt", PAPERS["bees.txt"].encode())], settings, emb)
+    add_files([("note.txt", PAPERS["ferries.txt"].encode())], settings, emb)
+    uploads = settings.kb_path / "uploads"
+    assert (uploads / "note.txt").read_text() == PAPERS["bees.txt"]
+    assert (uploads / "note (2).txt").read_text() == PAPERS["ferries.txt"]
+    with Store.open(settings.kb_path) as s:
+        assert {"uploads/note.txt", "uploads/note (2).txt"} <= {f for f in s.files()} | {d.file for d in s.documents()}

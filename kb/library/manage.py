@@ -29,8 +29,24 @@ def safe_upload_name(name: str) -> str:
     """An uploaded file's name with any directory part removed (no path traversal) and odd
     characters replaced; never empty, never hidden."""
     base = os.path.basename(name.replace("\\", "/")).strip().lstrip(".")
-    base = re.sub(r"[^\w.\- ]+", "_", base)[:120].strip()
+    base = re.sub(r"[^\w.\- ]+", "_", base).strip()
+    stem, ext = os.path.splitext(base)
+    if len(base) > 120:  # cut the stem, never the extension (the type check reads it)
+        ext = ext[:10]
+        base = stem[: 120 - len(ext)].strip() + ext
     return base or "upload"
+
+
+def free_name(folder: Path, name: str, data: bytes) -> str:
+    """`name`, or `name (2)`, `name (3)` ... when the uploads folder already holds another file of that
+    name with other bytes: an upload never silently replaces a different paper (the same bytes again
+    keep the name)."""
+    stem, ext = os.path.splitext(name)
+    candidate, n = name, 1
+    while (folder / candidate).exists() and (folder / candidate).read_bytes() != data:
+        n += 1
+        candidate = f"{stem} ({n}){ext}"
+    return candidate
 
 
 def _embedder(settings: Settings, embedder: Any | None) -> Any:
@@ -83,7 +99,7 @@ def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = No
             if on_file is not None:
                 on_file(len(rejected), len(files), safe_upload_name(name), f"skipped: {exc}")
             continue
-        target = folder / safe
+        target = folder / free_name(folder, safe, data)
         tmp = target.with_name("." + target.name + ".part")
         tmp.write_bytes(data)
         os.replace(tmp, target)
