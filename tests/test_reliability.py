@@ -350,7 +350,7 @@ def test_a_huge_text_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
 def test_a_manifest_never_makes_kb_load_other_weights(store_dir, tmp_path, monkeypatch):
     """This test ensures that the model a store's manifest names is checked against its fingerprint
     before anything is loaded, and a name that is no local folder fails at once (no model hub)."""
-    import kb.embed.encoders as encoders
+    from kb.embed import encoders
 
     _, settings = store_dir
     loads = []
@@ -363,9 +363,10 @@ def test_a_manifest_never_makes_kb_load_other_weights(store_dir, tmp_path, monke
         m = json.loads(path.read_text())
         m["model"] = model
         path.write_text(json.dumps(m))
-        with KnowledgeBase.open(settings.kb_path, Settings.load(kb_dir=str(settings.kb_path), model=model.split("@")[0])) as kbase:
-            with pytest.raises(KBError, match="not the one this knowledge base was built with|not a folder on this machine"):
-                kbase.search("bees")
+        configured = Settings.load(kb_dir=str(settings.kb_path), model=model.split("@")[0])
+        refused = "not the one this knowledge base was built with|not a folder on this machine"
+        with KnowledgeBase.open(settings.kb_path, configured) as kbase, pytest.raises(KBError, match=refused):
+            kbase.search("bees")
     assert loads == [], "no model was loaded"
 
 
