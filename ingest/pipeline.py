@@ -24,18 +24,17 @@ from ingest import parse as _parse
 from ingest.report import SyncReport, iter_report_lines, progress_bar
 from ingest.scan import (
     CATALOG,
-    LOCK_NAME,
     FileState,
     catalog_row,
     file_sha256,
     is_folder_readme,
     scan_folder,
-    writer_lock,
 )
 from ingest.workers import Outcome, cpu_workers, run_parallel
 from kb.config import Settings
 from kb.embed.spans import embed_passages, sentence_spans
 from kb.errors import IngestError, KBError
+from kb.store.lock import LOCK_NAME, writer_lock
 from kb.store.schema import ROOT_KEY
 from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument

@@ -9,8 +9,6 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from kb.store.lock import LOCK_NAME, writer_lock  # noqa: F401  (re-exported: ingest's lock is the store's)
-
 CATALOG = "catalog.csv"
 
 
@@ -40,13 +38,12 @@ def scan_folder(folder: Path, exclude: Path | None = None, prefix: str = "",
             if name.startswith(".") or rel == CATALOG:
                 continue
             key = prefix + rel
-            reason = _unreadable(path, key, root)
-            if reason is not None:
+            found = _examine(path, key, root)
+            if isinstance(found, str):
                 if skipped is not None:
-                    skipped.append((printable_name(key), reason))
+                    skipped.append((printable_name(key), found))
                 continue
-            st = path.stat()
-            out[key] = FileState(key, path, st.st_size, st.st_mtime)
+            out[key] = FileState(key, path, found.st_size, found.st_mtime)
     return out
 
 
@@ -55,8 +52,8 @@ def printable_name(name: str) -> str:
     return os.fsencode(name).decode("utf-8", "backslashreplace")
 
 
-def _unreadable(path: Path, key: str, root: Path) -> str | None:
-    """Why a directory entry is not read as a paper, or None when it is a regular file to read."""
+def _examine(path: Path, key: str, root: Path) -> os.stat_result | str:
+    """The stat of a regular file to read as a paper, or why the directory entry is not read."""
     shown = printable_name(key)
     try:
         key.encode("utf-8")
@@ -77,7 +74,7 @@ def _unreadable(path: Path, key: str, root: Path) -> str | None:
         return f'"{shown}" cannot be read ({exc.strerror}); check its permissions'
     if not stat.S_ISREG(st.st_mode):
         return f'"{shown}" is not a regular file (a FIFO, device or socket); only files are read'
-    return None
+    return st
 
 
 def is_folder_readme(key: str) -> bool:

@@ -24,7 +24,7 @@ _LAZY = {
     "format_answer": "kb.answers.ask",
     "find_quotes": "kb.answers.quotes",
     "check_claim": "kb.answers.check",
-    "compare_documents": "kb.answers.compare:compare",  # `kb.compare` itself is the submodule
+    "compare_documents": "kb.answers.compare:compare",  # the function, not the module of the same name
     "export_quotes": "kb.answers.export",
     "short_reference": "kb.answers.cite",
     "full_reference": "kb.answers.cite",

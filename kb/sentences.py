@@ -256,11 +256,3 @@ def is_reference(sentence: str, section_path: str = "") -> bool:
     """Whether a sentence is part of a reference list rather than a statement (pure)."""
     return bool(_REFERENCE_SECTION.search(section_path) or _BIBLIOGRAPHIC.search(sentence))
 
-
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
-def without_surrogates(text: str) -> str:
-    """The text with lone surrogates (undecodable bytes of a command line, "\\ud800" in JSON)
-    blanked: they cannot be encoded as UTF-8, so no tokenizer or SQLite call could take them."""
-    return _SURROGATE.sub(" ", text)

@@ -27,6 +27,7 @@ def content_id(*parts: object, length: int = 16) -> str:
 
 NOT_ANSWERED = "The documents do not answer this."  # the text of an Answer the documents do not give
 
+
 @dataclass(frozen=True)
 class Document:
     """One ingested file, identified by the hash of its bytes."""

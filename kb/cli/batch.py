@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import IO
 
 from kb.errors import KBError
-from kb.sentences import without_surrogates
 
 
 def read_batch(path: Path) -> list[tuple[str, str]]:
@@ -35,7 +34,7 @@ def read_batch(path: Path) -> list[tuple[str, str]]:
         if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("question"), str):
             raise KBError(f'{path}:{n}: a batch line needs "id" and a text "question", '
                           f'e.g. {{"id": "q1", "question": "..."}}')
-        out.append((str(obj["id"]), without_surrogates(obj["question"])))
+        out.append((str(obj["id"]), obj["question"]))
     return out
 
 

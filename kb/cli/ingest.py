@@ -233,15 +233,10 @@ def run_passages(args: argparse.Namespace) -> int:
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from kb.store.lock import writer_lock
+    from kb.library.manage import drop_document
 
-    with _open_store(args) as store, writer_lock(store.path):
-        d = store.find_document(args.file)
-        n = store.passage_counts().get(d.doc_id, 0)
-        _ = store.index  # loaded, so the removal updates it and save() writes it
-        with store.transaction():
-            store.remove_document(d.doc_id)
-        store.save()
+    with _open_store(args) as store:
+        d, n = drop_document(store, args.file)
     print(f"removed {d.file} ({n} passages); `kb ingest` of its folder adds it again while the file is there",
           file=sys.stdout)
     return 0

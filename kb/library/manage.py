@@ -19,6 +19,7 @@ from kb.errors import IngestError
 from kb.store.lock import writer_lock
 from kb.store.schema import ROOT_KEY, store_model
 from kb.store.sqlite import Store
+from kb.types import Document
 
 UPLOADS = "uploads"
 SUPPORTED = (".pdf", ".txt", ".md", ".markdown")
@@ -114,17 +115,26 @@ def remove_document(doc: str, settings: Settings | None = None) -> None:
     vectors. An uploaded file is deleted from the uploads folder too; a file in your own
     folder is left alone (it comes back on the next `kb ingest` of that folder)."""
     settings = settings or Settings.load()
-    with Store.open(settings.kb_path) as store, writer_lock(store.path):
-        found = store.find_document(doc)
+    with Store.open(settings.kb_path) as store:
+        found, _ = drop_document(store, doc)
         roots = {n: store.get_meta(ROOT_KEY + n) for n in (found.file, *found.aliases)}
-        _ = store.index  # loaded, so the removal updates it and save() writes it
-        with store.transaction():
-            store.remove_document(found.doc_id)
-        store.save()
     for name in (found.file, *found.aliases):
         path = uploaded_file(settings.kb_path, name, roots.get(name))
         if path is not None:
             path.unlink(missing_ok=True)
+
+
+def drop_document(store: Store, doc: str) -> tuple[Document, int]:
+    """Remove a document (by id, file name, symbol or short title) from an open store under the
+    writer lock, keeping the vector index current; the document and its passage count."""
+    with writer_lock(store.path):
+        found = store.find_document(doc)
+        n = store.passage_counts().get(found.doc_id, 0)
+        _ = store.index  # loaded, so the removal updates it and save() writes it
+        with store.transaction():
+            store.remove_document(found.doc_id)
+        store.save()
+    return found, n
 
 
 def uploaded_file(kb_path: Path, name: str, root: str | None) -> Path | None:

@@ -31,7 +31,7 @@ from kb.search.keyword import (
     query_terms,
 )
 from kb.search.ranking import FRAME_SIDES, Ranking
-from kb.sentences import is_reference, strip_framing, without_surrogates
+from kb.sentences import is_reference, strip_framing
 from kb.store.common_terms import PRUNE_FROM, rare_terms
 from kb.store.sqlite import Store
 from kb.types import Document, Filters, Hit, Passage
@@ -41,15 +41,17 @@ if TYPE_CHECKING:
 
 MAX_QUERY_CHARS = 100_000  # longer queries are cut here (the model reads 256 word pieces anyway)
 _EMBED_CHARS = 2_000  # what the dense side embeds of a long query
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# control characters, and lone surrogates (undecodable command-line bytes, "\\ud800" in JSON): no
+# tokenizer or SQLite call can take those
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean_query(query: str) -> str:
-    """The query with control characters blanked and whitespace collapsed; QueryError when
+    """The query with control characters and lone surrogates blanked and whitespace collapsed; QueryError when
     nothing is left to search."""
     if not isinstance(query, str):
         raise QueryError(f"a query must be text, not {type(query).__name__}; pass a string")
-    q = _CONTROL.sub(" ", without_surrogates(query[:MAX_QUERY_CHARS]))
+    q = _CONTROL.sub(" ", query[:MAX_QUERY_CHARS])
     q = " ".join(q.split())
     if not q:
         raise QueryError("the query is empty; type a question or some words to search for")
