@@ -3,13 +3,15 @@
     python bench/eval_answers.py --kb /tmp/kb-corpus [--questions ../shared/eval/dev.jsonl] [--features]
 
 Prints one table per command:
-- ask: unanswerable questions flagged, answerable ones wrongly flagged, and the share of
-  answerable questions whose cited passages cover a gold quote (the eval README's token-run rule);
+- ask: answerable questions wrongly refused (and answered with low confidence), unanswerable ones
+  flagged (low confidence or not answered), and the share of answerable questions whose cited
+  passages cover a gold quote (the eval README's token-run rule);
 - quote: quotes that are not verbatim in their stored passage (must be 0), references missing
   a paragraph or page the passage has, and quotes hitting the gold passage;
-- check: per claim question the overall verdict and the gold document's verdict, right/wrong;
+- check: per claim question the overall verdict and the gold document's verdict: right, unclear,
+  not addressed, or on the wrong side (supports for a contradicted claim or the reverse);
 - compare: per cross-document question, the gold documents with a row whose passages hit a gold quote.
-`--features` also prints the evidence features per question (to calibrate the threshold).
+`--features` also prints the evidence features per question. The last line sums up every figure.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from kb.answers.check import check_claim
 from kb.answers.compare import compare
 from kb.answers.evidence import assess, term_weights
 from kb.answers.quotes import find_quotes
-from kb.answers.tuning import DEFAULT_THRESHOLD
 from kb.config import Settings
 from kb.search.evaluate import hits_quote
 from kb.search.knowledge_base import KnowledgeBase
@@ -49,9 +50,9 @@ def doc_name(kbase: KnowledgeBase, file: str) -> str:
     return Path(file).name
 
 
-def eval_ask(kbase: KnowledgeBase, questions: list[dict], features: bool) -> list[str]:
-    out = ["## ask", "", "| id | type | answered | evidence | cites gold |", "|---|---|---|---|---|"]
-    unans_flagged = unans = ans_flagged = ans = covered = 0
+def eval_ask(kbase: KnowledgeBase, questions: list[dict], features: bool, totals: dict) -> list[str]:
+    out = ["## ask", "", "| id | type | outcome | confidence | cites gold |", "|---|---|---|---|---|"]
+    unans_flagged = unans_refused = unans = ans_refused = ans_cautioned = ans = covered = 0
     rows_f = []
     for q in questions:
         a = ask(kbase, q["question"])
@@ -60,12 +61,15 @@ def eval_ask(kbase: KnowledgeBase, questions: list[dict], features: bool) -> lis
         hit = covers(texts, q["evidence"]) if not is_unans else None
         if is_unans:
             unans += 1
-            unans_flagged += not a.answered
+            unans_flagged += a.confidence_level != "high"
+            unans_refused += not a.answered
         else:
             ans += 1
-            ans_flagged += not a.answered
+            ans_refused += not a.answered
+            ans_cautioned += a.confidence_level == "low"
             covered += bool(hit)
-        out.append(f"| {q['id']} | {q['type']} | {a.answered} | {a.evidence:.3f} | "
+        outcome = {"high": "answered", "low": "low confidence", "none": "not in the documents"}[a.confidence_level]
+        out.append(f"| {q['id']} | {q['type']} | {outcome} | {a.confidence:.3f} | "
                    f"{'-' if hit is None else ('yes' if hit else 'NO')} |")
         if features:
             topic = strip_framing(q["question"])
@@ -73,9 +77,13 @@ def eval_ask(kbase: KnowledgeBase, questions: list[dict], features: bool) -> lis
             ev = assess(topic, hits, term_weights(kbase, content_words(topic)))
             rows_f.append(f"| {q['id']} | {q['type']} | {ev.dense:.3f} | {ev.coverage:.3f} | {ev.agreement:.2f} | "
                           f"{ev.score:.3f} | {', '.join(ev.missing[:4])} |")
-    out += ["", (f"unanswerable flagged: {unans_flagged}/{unans} (need >= 3/4); answerable wrongly flagged: "
-                f"{ans_flagged}/{ans} = {ans_flagged / max(ans, 1):.1%} (need <= 5%); citations cover the gold quote: "
-                f"{covered}/{ans} = {covered / max(ans, 1):.1%} (need >= 85%); threshold {DEFAULT_THRESHOLD}")]
+    totals.update(refused=f"{ans_refused}/{ans}", cautioned=f"{ans_cautioned}/{ans}",
+                  flagged=f"{unans_flagged}/{unans} ({unans_refused} refused)", cites=f"{covered}/{ans}")
+    out += ["", (f"answerable wrongly refused: {ans_refused}/{ans} = {ans_refused / max(ans, 1):.1%} (need <= 5%), "
+                f"answered with low confidence {ans_cautioned}/{ans}; unanswerable flagged (low confidence or not "
+                f"answered): {unans_flagged}/{unans} = {unans_flagged / max(unans, 1):.1%} (need >= 80%), of them "
+                f"not answered {unans_refused}; citations cover the gold quote: {covered}/{ans} = "
+                f"{covered / max(ans, 1):.1%} (need >= 85%)")]
     if features:
         out += ["", "| id | type | dense | coverage | agreement | score | missing words |", "|---|---|---|---|---|---|---|",
                 *rows_f]
@@ -104,10 +112,11 @@ def eval_quote(kbase: KnowledgeBase, questions: list[dict]) -> list[str]:
     return out
 
 
-def eval_check(kbase: KnowledgeBase, questions: list[dict]) -> list[str]:
-    out = ["## check", "", "| id | gold | overall | gold doc verdict | deciding passage is gold | right |",
+def eval_check(kbase: KnowledgeBase, questions: list[dict], totals: dict) -> list[str]:
+    out = ["## check", "", "| id | gold | overall | gold doc verdict | deciding passage is gold | result |",
            "|---|---|---|---|---|---|"]
-    right = n = 0
+    counts = {"right": 0, "unclear": 0, "wrong side": 0, "not addressed": 0}
+    n = 0
     for q in questions:
         if not q["type"].startswith("claim"):
             continue
@@ -118,15 +127,23 @@ def eval_check(kbase: KnowledgeBase, questions: list[dict]) -> list[str]:
         rows = [d for d in v.documents if doc_name(kbase, d.document.file) in gold_docs]
         doc_verdict = rows[0].verdict if rows else "-"
         deciding = covers([p.text for d in rows for p in d.evidence], q["evidence"])
-        ok = v.verdict == gold
-        right += ok
+        if v.verdict == gold:
+            result = "right"
+        elif v.verdict in GOLD_VERDICT.values():
+            result = "wrong side"
+        else:
+            result = "unclear" if v.verdict == "unclear" else "not addressed"
+        counts[result] += 1
         out.append(f"| {q['id']} | {gold} | {v.verdict} | {doc_verdict} | {'yes' if deciding else 'no'} | "
-                   f"{'right' if ok else 'WRONG'} |")
-    out += ["", f"overall verdict right on {right}/{n} claim questions (unclear counts as not right)"]
+                   f"{result if result != 'wrong side' else 'WRONG SIDE'} |")
+    totals.update(claims=f"{counts['right']}/{n} right, {counts['unclear']} unclear, {counts['wrong side']} wrong side")
+    out += ["", (f"claims right {counts['right']}/{n} (need >= 70%; unclear counts as not right), unclear "
+                f"{counts['unclear']}, not addressed {counts['not addressed']}, on the wrong side "
+                f"{counts['wrong side']} (need 0)")]
     return out
 
 
-def eval_compare(kbase: KnowledgeBase, questions: list[dict]) -> list[str]:
+def eval_compare(kbase: KnowledgeBase, questions: list[dict], totals: dict) -> list[str]:
     out = ["## compare", "", "| id | gold documents | with a row | row hits gold |", "|---|---|---|---|"]
     all_docs = all_hit = 0
     for q in questions:
@@ -140,7 +157,9 @@ def eval_compare(kbase: KnowledgeBase, questions: list[dict]) -> list[str]:
         all_docs += len(gold_docs)
         all_hit += len(hit)
         out.append(f"| {q['id']} | {len(gold_docs)} | {len(with_row)} | {len(hit)} |")
-    out += ["", f"gold documents with a row holding a relevant passage: {all_hit}/{all_docs}"]
+    totals.update(compare=f"{all_hit}/{all_docs}")
+    out += ["", (f"gold documents with a row holding a relevant passage: {all_hit}/{all_docs} = "
+                 f"{all_hit / max(all_docs, 1):.1%} (need >= 90%)")]
     return out
 
 
@@ -155,12 +174,15 @@ def main() -> int:
     kbase = KnowledgeBase.open(args.kb, settings=Settings.load(kb_dir=args.kb))
     t0 = time.perf_counter()
     lines = [f"# answers on {args.questions.name} ({len(questions)} questions), store {args.kb}", ""]
-    for name, fn in (("ask", lambda: eval_ask(kbase, questions, args.features)),
+    totals: dict[str, str] = {}
+    for name, fn in (("ask", lambda: eval_ask(kbase, questions, args.features, totals)),
                      ("quote", lambda: eval_quote(kbase, questions)),
-                     ("check", lambda: eval_check(kbase, questions)),
-                     ("compare", lambda: eval_compare(kbase, questions))):
+                     ("check", lambda: eval_check(kbase, questions, totals)),
+                     ("compare", lambda: eval_compare(kbase, questions, totals))):
         if args.only in (None, name):
             lines += fn() + [""]
+    if totals:
+        lines.append("summary: " + "; ".join(f"{k} {v}" for k, v in totals.items()))
     lines.append(f"time: {time.perf_counter() - t0:.1f} s")
     print("\n".join(lines))
     return 0

@@ -49,7 +49,7 @@ class Settings:
     candidates: int = _setting(100, "Candidates taken from each of the dense and keyword sides before fusion.")
     per_doc_cap: int = _setting(4, "Most passages of one document in the top k (diversity); 0 disables.")
     answer_threshold: float = _setting(
-        0.0, "Evidence score below which `kb ask` says the documents do not answer (0 = calibrated default)."
+        0.0, "Confidence (0..1) below which `kb ask` says the documents do not answer (0 = the calibrated cut-offs)."
     )
     llm: str = _setting("", "Optional chat model: 'ollama:MODEL' or 'openai:MODEL'; empty = offline answers.")
     llm_base_url: str = _setting("", "Base URL of an OpenAI-compatible or Ollama endpoint for the optional LLM.")

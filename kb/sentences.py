@@ -108,6 +108,11 @@ def _is_false_end(text: str, dot: int, end: int) -> bool:
     return nxt[:1].islower()  # a lower-case start continues the sentence
 
 
+def word_tokens(text: str) -> list[str]:
+    """Word tokens as written (case kept)."""
+    return _WORD.findall(text)
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens."""
     return [w.lower().replace("’", "'").removesuffix("'s") for w in _WORD.findall(text)]
@@ -172,6 +177,11 @@ def content_words(text: str) -> list[str]:
     return list(seen)
 
 
+def content_words_in_order(text: str) -> list[str]:
+    """Every content word in text order, repeats kept (for neighbourhoods)."""
+    return [w for w in words(text) if w not in STOPWORDS and (len(w) >= 2 or w.isdigit())]
+
+
 def stems(text: str) -> set[str]:
     return {stem(w) for w in content_words(text)}
 
@@ -192,67 +202,132 @@ def numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
 
 
-_QUANTITY_QUESTION = re.compile(
-    r"\bhow (?:many|much|long|large|big|often|high|low)\b|\b(?:share|proportion|percentage|per cent|amount|"
-    r"total|budget|cost|costs|spent|spend|paid|sum|number of)\b", re.IGNORECASE)
-_QUANTITY = re.compile(
-    r"\b(?!(?:1[5-9]|20)\d\d\b)\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"fifteen|twenty|thirty|forty|fifty|sixty|hundred|hundreds|thousand|thousands|million|millions|billion|"
-    r"billions|dozen|dozens|half|third|quarter|per cent|percent|double|twice)\b|%", re.IGNORECASE)
-
-
-def wants_quantity(question: str) -> bool:
-    """Whether the question asks for an amount (how many, how much, what share, total budget ...)."""
-    return bool(_QUANTITY_QUESTION.search(question))
-
-
-_ID_BEFORE = re.compile(r"(?:resolutions?|decisions?|paras?|paragraphs?|annex(?:es)?|articles?|nos?|pages?|pp?|"
-                        r"chapters?|sections?|rules?|items?|sessions?|footnotes?|figures?|tables?|boxes|box|/)"
-                        r"\.?\s*$", re.IGNORECASE)
-
-
-def has_quantity(text: str) -> bool:
-    """Whether the text states an amount: a number word, a per cent, or a number that is not a
-    year, not a paragraph number opening the text, and not an identifier (resolution 2696, para. 12)."""
-    for m in _QUANTITY.finditer(text):
-        token = m.group(0)
-        if not token[:1].isdigit():
-            return True
-        if _ID_BEFORE.search(text[max(0, m.start() - 14):m.start()]):
-            continue
-        if not text[:m.start()].strip() and text[m.end():m.end() + 1] in (".", ")"):
-            continue  # "67. ..." or "3) ..." opening an enumerated paragraph
-        return True
-    return False
-
-
-def names(question: str) -> list[str]:
-    """Capitalised words after the first word (proper names such as places and programmes)."""
-    toks = _WORD.findall(question)
-    out = []
-    for w in toks[1:]:
-        if w[:1].isupper() and not w.isupper():
-            w = w.replace("’", "'").removesuffix("'s")
-            if w not in out:
-                out.append(w)
-    return out
-
-
 def sentence_score(similarity: float, keyword: float, position: int, weight_keyword: float = 0.5) -> float:
     """Combine a dense similarity (cosine), a keyword overlap (0..1) and the sentence's
     position in its passage (0 = first) into one score; earlier sentences get a small edge."""
     return similarity + weight_keyword * keyword - 0.01 * min(position, 5)
 
 
-# Reference lists are not evidence: a whole "References" section, or a sentence that reads like a
-# bibliography entry (a year in brackets followed by a quoted title, or a bulleted author-year line).
-_REFERENCE_SECTION = re.compile(r"\b(references|bibliography|works cited|literature cited)\b", re.IGNORECASE)
+# What is not evidence. A reference list names sources and never answers; nor do the front and back
+# matter of a paper (cover page, contents, preface, endnotes), an editor's query mark or a question.
+_REFERENCE_SECTION = re.compile(r"\b(references|reference list|bibliography|works cited|literature cited)\b",
+                                re.IGNORECASE)
+_MATTER_SECTION = re.compile(r"(?:[ivxlc\d]+[.)]?\s+)?(?:(?:table of )?contents|preface|foreword|"
+                             r"acknowledge?ments?|index|abbreviations|acronyms|glossary)", re.IGNORECASE)
 _BIBLIOGRAPHIC = re.compile(r"\((?:19|20)\d\d[a-z]?\)\s*[,.:]?\s*[\"“‘']|^\s*[•▪-]\s*[A-Z][\w'’-]+,?\s+"
                             r"(?:[A-Z]\.\s*)+.{0,80}\((?:19|20)\d\d|^\s*(?:[•▪-]\s*)?[A-Z][\w'’-]+,\s+"
                             r"(?:[A-Z]\.\s*)+(?:,|and\b|&|\()")
+# "UNCTAD (1998b). Title", "Lima A. and Berg T. (2011) Title": names, then the year, then a title.
+_ENTRY_OPEN = re.compile(r"^\s*(?:\d{1,3}\.?\s+)?(?:(?:[A-Z][\w'’-]*\.?,?|and|&|et al\.?|\(?eds?\.?\)?)\s+){1,8}"
+                         r"\((?:19|20)\d\d[a-z]?\)\s*(?:[.,:;]|[\"“‘'A-Z])")
+_LOCATORS = (r"\bpp?\.\s*\d", r"\bvol\.\s*\d", r"\bno\.\s*\d", r"\b(?:university )?press\b", r"\bjournal\b",
+             r"\bpublish(?:ers|ing)\b", r"\b(?:working|discussion|occasional) papers?\b", r"https?://|\bwww\.",
+             r"\bdoi\b", r"\bmimeo\b", r"\b[A-Z]{2,}(?:/[\w.]+){2,}", r"\b\d+\s*[–-]\s*\d+\b")
+_YEAR = re.compile(r"\b(?:19|20)\d\d[a-z]?\b")
 
 
 def is_reference(sentence: str, section_path: str = "") -> bool:
-    """Whether a sentence is part of a reference list rather than a statement (pure)."""
-    return bool(_REFERENCE_SECTION.search(section_path) or _BIBLIOGRAPHIC.search(sentence))
+    """Whether a sentence is part of a reference list rather than a statement (pure): it sits in a
+    references section, or reads like an entry (author and year then a title, or a year with two
+    locators such as pages, volume, publisher, journal, web address or document symbol)."""
+    if _REFERENCE_SECTION.search(section_path) or _BIBLIOGRAPHIC.search(sentence) or _ENTRY_OPEN.search(sentence):
+        return True
+    return bool(_YEAR.search(sentence)) and sum(bool(re.search(p, sentence, re.IGNORECASE))
+                                                for p in _LOCATORS) >= 2
 
+
+# A citation as written in a note: "Porter (1990)", "(Enright, 1998)", "Humphrey and Schmitz, 2000".
+_CITATION = re.compile(r"\(?\b[A-Z][\w'’-]+(?:\s+et\s+al\.?)?(?:,?\s+(?:and|&)\s+[A-Z][\w'’-]+)*,?\s*\(?"
+                       r"(?:19|20)\d\d[a-z]?(?:\s*(?:,|and)\s*(?:19|20)\d\d[a-z]?)*\)?")
+_POINTER = re.compile(r"\bsee\s+(?:also\s+)?[A-Z][^.;]{0,60}\(?(?:19|20)\d\d[a-z]?\)?\W*$")  # "For more, see X (1999)."
+_NOTE_WORDS = frozenset({"see", "also", "cf", "ibid", "op", "cit", "loc", "for", "details", "detail", "discussion",
+                         "further", "et", "al"})
+
+
+def is_citation_only(sentence: str) -> bool:
+    """Whether the sentence only points to sources ("7 See UNCTAD (1998c).", "14. OECD (1998).
+    15. Enright (1991)."): once its citations are removed, at most one content word is left (pure)."""
+    if not _CITATION.search(sentence):
+        return False
+    if _POINTER.search(sentence):
+        return True
+    rest = _CITATION.sub(" ", sentence)
+    return len([w for w in content_words(rest) if not w.isdigit() and w not in _NOTE_WORDS]) <= 1
+
+
+_LEADERS = re.compile(r"(?:\.\s?|…|·|_){4,}\s*(?:\d{1,3}|[ivxlc]{1,5})\s*$", re.MULTILINE)
+_TITLE_PAGE = re.compile(r"[a-z)]\s+\d{1,3}\s+(?=[A-Z])")  # "... Development 18 Peter ..." in a contents list
+_CONTENTS = re.compile(r"(?m)^\s*(?:[ivxlc]{1,5}\s+)?(?:table of )?contents\s*$|\b[ivxlc]{1,5}\s+Contents\b")
+_ENTRY_LINE = re.compile(r"^\S.{2,90}?\D\s+\d{1,3}$")
+
+
+def is_contents(sentence: str) -> bool:
+    """Whether the sentence is a table-of-contents entry (pure): dotted leaders, titles followed by
+    page numbers, a "Contents" running head, or lines that each end in a page number."""
+    if _LEADERS.search(sentence) or len(_TITLE_PAGE.findall(sentence)) >= 2 or _CONTENTS.search(sentence):
+        return True
+    lines = [ln.strip() for ln in sentence.splitlines() if ln.strip()]
+    return len(lines) >= 2 and sum(bool(_ENTRY_LINE.match(ln)) for ln in lines) >= 0.75 * len(lines)
+
+
+_COVER = re.compile(
+    r"©|\ball rights reserved\b|\bISBN\b|\bISSN\b|\bfirst published\b|\bprinted and bound\b|"
+    r"\bcatalog(?:ue)? record\b|\bregistered trademarks?\b|\bwritten permission\b|\bno (?:part|paragraph) of this "
+    r"publication\b|\bcriminal prosecution\b|\basserted (?:their|his|her) rights?\b|\bthis (?:book|publication|"
+    r"report) (?:is|was) printed\b|\bdistr\.\s*(?:general|limited|restricted)\b|\boriginal\s*:\s*[A-Z]{4,}|"
+    r"\bitem \d+ of the (?:provisional )?agenda\b|^\s*edited by\b|^\W*(?:[\w-]+\s+){0,3}(?:by|of) the "
+    r"[\w\s-]{2,40}secretariat\W*$", re.IGNORECASE)
+_FINAL = re.compile(r"[.!?:;][\"'”’)\]]*\s*$")
+
+
+def is_cover(sentence: str) -> bool:
+    """Whether the sentence is a cover-page or title line rather than prose (pure): imprint and
+    copyright notices, document distribution lines, or a line of headline words (mostly capitals,
+    or mostly capitalised words and no closing punctuation)."""
+    if _COVER.search(sentence):
+        return True
+    long_words = [w for w in _WORD.findall(sentence) if len(w) >= 4 and not w.isdigit()]
+    if len(long_words) < 2:
+        return False
+    caps = sum(w.isupper() for w in long_words) / len(long_words)
+    initial = sum(w[0].isupper() for w in long_words) / len(long_words)
+    headline = initial >= 0.7 and not _FINAL.search(sentence) and not re.search(r"\d", sentence)
+    return caps >= 0.8 and len(long_words) >= 3 or headline
+
+
+_EDITORIAL = re.compile(r"^\W*(?:AQ|AU)\s?\d+\b|\bauthor query\b|\b(?:added|changed|deleted|inserted) as per\b|"
+                        r"\bplease (?:check|confirm|supply|provide)\b", re.IGNORECASE)
+
+
+def is_editorial(sentence: str) -> bool:
+    """Whether the sentence is an editor's or typesetter's mark ("AQ2", "Chapter title added as per
+    the opening page") or too few words to state anything: under three words of letters (pure)."""
+    real = [w for w in _WORD.findall(sentence) if w.isalpha() and len(w) >= 2]
+    return len(real) < 3 or bool(_EDITORIAL.search(sentence))
+
+
+def is_question(sentence: str) -> bool:
+    """Whether the sentence asks rather than states: it ends in a question mark (pure)."""
+    return sentence.rstrip(" \"'”’)]").endswith("?")
+
+
+def is_boilerplate(sentence: str, section_path: str = "") -> bool:
+    """Whether a sentence can never serve as evidence, a quote or an answer (pure): a reference,
+    text in a references, contents, preface, foreword or notes section, a note that only cites,
+    a contents line, a cover line, an editorial mark or a rhetorical question."""
+    if is_reference(sentence, section_path):
+        return True
+    if any(_MATTER_SECTION.fullmatch(part.strip()) for part in section_path.split(" > ")):
+        return True
+    return any(test(sentence) for test in (is_citation_only, is_contents, is_cover, is_editorial, is_question))
+
+
+def evidence_spans(text: str, section_path: str = "") -> list[tuple[int, Span]]:
+    """The sentences of a passage that may serve as evidence, with their position in it (pure). When
+    two or more reference entries or citing notes make up half of the passage's sentences, the
+    passage is a reference or endnote list and none of it counts (a publisher or a place between entries reads like no entry on its own)."""
+    spans = split_sentences(text)
+    refs = sum(is_reference(s.of(text)) or is_citation_only(s.of(text)) for s in spans)
+    if refs >= 2 and refs * 2 >= len(spans):
+        return []
+    return [(pos, s) for pos, s in enumerate(spans) if not is_boilerplate(s.of(text), section_path)]

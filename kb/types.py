@@ -197,7 +197,9 @@ class Answer:
     answered: bool
     citations: tuple[Citation, ...] = ()
     related: tuple[Citation, ...] = ()
-    evidence: float = 0.0  # the evidence score compared with the threshold
+    evidence: float = 0.0  # the evidence score (best similarity + coverage of the question's words)
+    confidence: float = 0.0  # the abstain model's probability that the documents answer (kb.answers.confidence)
+    confidence_level: str = "high"  # "high" (answered), "low" (answered with a caution) or "none" (not answered)
     model: str | None = None  # the chat model that wrote the text; None = extractive
     warnings: tuple[str, ...] = ()  # what verification removed or flagged
 
@@ -205,6 +207,7 @@ class Answer:
         return {"question": self.question, "answer": self.text, "answered": self.answered,
                 "citations": [c.to_dict() for c in self.citations],
                 "related": [c.to_dict() for c in self.related], "evidence": round(self.evidence, 4),
+                "confidence": round(self.confidence, 4), "confidence_level": self.confidence_level,
                 "model": self.model, "warnings": list(self.warnings)}
 
 
@@ -236,6 +239,7 @@ class DocumentVerdict:
     reason: str = ""
     score: float = 0.0
     references: tuple[str, ...] = ()  # one short reference per evidence passage
+    confidence: float = 0.0  # the judge's probability for the verdict (0 when unclear or not addressed)
 
     def to_dict(self) -> dict[str, Any]:
         evidence = []
@@ -244,7 +248,8 @@ class DocumentVerdict:
             d["reference"] = self.references[i] if i < len(self.references) else ""
             evidence.append(d)
         return {"doc_file": self.document.file, "title": self.document.title, "verdict": self.verdict,
-                "reason": self.reason, "score": round(self.score, 4), "evidence": evidence}
+                "reason": self.reason, "score": round(self.score, 4),
+                "confidence": round(self.confidence, 4), "evidence": evidence}
 
 
 @dataclass(frozen=True)

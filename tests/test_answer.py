@@ -7,7 +7,8 @@ from answers_store import water_kb  # noqa: F401  (fixture)
 
 from kb.answers.ask import ask, compose, select_sentences
 from kb.answers.evidence import ScoredSentence, gaps
-from kb.sentences import Span, content_words, has_quantity, is_reference, split_sentences, stem, strip_framing
+from kb.answers.slots import has_quantity
+from kb.sentences import Span, content_words, is_reference, split_sentences, stem, strip_framing
 from kb.types import NOT_ANSWERED
 
 

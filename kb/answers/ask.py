@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from kb.answers.cite import cite_hit
+from kb.answers.confidence import ANSWERED, LOW, NOT_IN_DOCUMENTS, answer_features, load_abstain
 from kb.answers.evidence import (
     Evidence,
     ScoredSentence,
@@ -24,7 +26,7 @@ from kb.answers.evidence import (
     score_sentences,
     term_weights,
 )
-from kb.answers.tuning import ANSWER_SENTENCES, DEFAULT_THRESHOLD, RANK_WEIGHT
+from kb.answers.tuning import ANSWER_SENTENCES, RANK_WEIGHT
 from kb.search.knowledge_base import clean_query
 from kb.sentences import content_words, strip_framing
 from kb.types import NOT_ANSWERED, Answer, Citation, Filters, Hit
@@ -73,42 +75,70 @@ def compose(chosen: Sequence[ScoredSentence], hits: Sequence[Hit]) -> tuple[str,
     return " ".join(parts), citations
 
 
-def decide(evidence: Evidence, threshold: float) -> bool:
-    """Whether the evidence is strong enough to answer (pure)."""
-    return evidence.score >= threshold
+@dataclass(frozen=True)
+class Gathered:
+    """What ask weighs for one question: the hits, their evidence, the scored sentences, the
+    question's names the documents never mention, and the abstain model's features."""
+
+    topic: str
+    hits: tuple[Hit, ...]
+    evidence: Evidence
+    scored: tuple[ScoredSentence, ...]
+    unknown: tuple[str, ...]
+    features: tuple[float, ...]
+
+
+def gather(kbase: KnowledgeBase, question: str, k: int = RETRIEVE, filters: Filters | None = None) -> Gathered:
+    """Retrieve and score the evidence for `question` (already cleaned)."""
+    topic = strip_framing(question)
+    hits = tuple(kbase.search(topic, k=max(k, RETRIEVE), filters=filters))
+    weights = term_weights(kbase, content_words(topic))
+    evidence = assess(topic, hits, weights)
+    scored = tuple(score_sentences(kbase, topic, hits, weights, rank_weight=RANK_WEIGHT)) if hits else ()
+    unknown = absent_names(kbase, question)
+    features = tuple(answer_features(question, hits, evidence, scored, unknown))
+    return Gathered(topic, hits, evidence, scored, unknown, features)
 
 
 def ask(kbase: KnowledgeBase, question: str, k: int = SOURCES, filters: Filters | None = None,
         llm: ChatModel | None = None, threshold: float | None = None,
         max_sentences: int = ANSWER_SENTENCES) -> Answer:
-    """Answer `question` from the knowledge base with cited sentences (or say it cannot)."""
+    """Answer `question` from the knowledge base with cited sentences (or say it cannot).
+
+    The abstain model (kb.answers.confidence) turns the evidence into a confidence; below its
+    caution cut-off (or `threshold` / KB_ANSWER_THRESHOLD when given) kb says the documents do
+    not answer, between the cut-offs it answers with a caution."""
     question = clean_query(question)  # text, not empty; no control characters or lone surrogates
-    topic = strip_framing(question)
-    hits = kbase.search(topic, k=max(k, RETRIEVE), filters=filters)
-    weights = term_weights(kbase, content_words(topic))
-    evidence = assess(topic, hits, weights)
-    limit = threshold if threshold is not None else (kbase.settings.answer_threshold or DEFAULT_THRESHOLD)
+    g = gather(kbase, question, k=k, filters=filters)
+    hits, model = g.hits, load_abstain()
+    confidence = model.confidence(g.features) if hits else 0.0
+    limit = threshold if threshold is not None else (kbase.settings.answer_threshold or None)
+    outcome = model.outcome(confidence) if limit is None else (ANSWERED if confidence >= limit else NOT_IN_DOCUMENTS)
     sources = hits[:k]
-    scored = score_sentences(kbase, topic, hits, weights, rank_weight=RANK_WEIGHT) if hits else []
-    reasons = [] if decide(evidence, limit) else [f"weak evidence ({evidence.score:.2f} < {limit:.2f})"]
-    reasons += gaps(question, scored, absent_names(kbase, question)) if hits else ["no passage matches"]
-    if reasons:
+    if outcome == NOT_IN_DOCUMENTS:
+        reasons = [f"weak evidence (confidence {confidence:.2f})"] if hits else ["no passage matches"]
+        reasons += gaps(question, g.scored, g.unknown) if hits else []
         related = tuple(cite_hit(n, h) for n, h in enumerate(hits[:RELATED], start=1))
         return Answer(question=question, text=NOT_ANSWERED, answered=False, related=related,
-                      evidence=evidence.score, warnings=tuple(f"not answered: {r}" for r in reasons))
+                      evidence=g.evidence.score, confidence=confidence,
+                      confidence_level="none", warnings=tuple(f"not answered: {r}" for r in reasons))
     warnings: tuple[str, ...] = ()
+    level = "low" if outcome == LOW else "high"
+    if outcome == LOW:
+        why = "; ".join(gaps(question, g.scored, g.unknown)) or "the closest passages match the question only in part"
+        warnings = (f"low confidence ({confidence:.2f}): {why}; check the sources before relying on this",)
     if llm is not None:
         from kb.answers.llm import llm_answer
 
-        generated = llm_answer(llm, question, sources, evidence.score)
+        generated = llm_answer(llm, question, sources, g.evidence.score)
         if generated.text:
-            return generated
-        warnings = (*generated.warnings, (f"the answer of {llm.name} failed verification; showing the extractive "
-                    "answer instead"))
-    chosen = select_sentences(scored, max_sentences=max_sentences)
+            return replace(generated, confidence=confidence, confidence_level=level, warnings=(*warnings, *generated.warnings))
+        warnings = (*warnings, *generated.warnings, (f"the answer of {llm.name} failed verification; showing the "
+                    "extractive answer instead"))
+    chosen = select_sentences(g.scored, max_sentences=max_sentences)
     text, citations = compose(chosen, hits)
-    return Answer(question=question, text=text, answered=True, citations=citations, evidence=evidence.score,
-                  warnings=warnings)
+    return Answer(question=question, text=text, answered=True, citations=citations, evidence=g.evidence.score,
+                  confidence=confidence, confidence_level=level, warnings=warnings)
 
 
 def format_answer(answer: Answer, width: int = 100) -> str:

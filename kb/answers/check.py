@@ -1,23 +1,27 @@
 """`kb check`: what each document says about a claim (supports / contradicts / not addressed /
 unclear), the passages that decide it, and an overall verdict.
 
-Offline the decision rests on two things: how strongly a document's best sentences match the
-claim (embedding similarity plus keyword overlap), and contradiction cues between the claim
-and those sentences (a negation on one side only, "rather than" / "instead", opposite words,
-numbers that differ). Weak or mixed evidence gives "unclear", never a guess.
+A document is "not addressed" when none of its sentences comes close to the claim (embedding
+similarity plus keyword overlap). Otherwise its best sentences go to the learned claim judge
+(kb.answers.judge), which weighs their match with the claim against contradiction cues (a
+negation on one side only, "rather than" / "instead", opposite or degree words, numbers or names
+that differ). Supports or contradicts only above the judge's calibrated confidence; weak or
+mixed evidence gives "unclear", never a guess.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kb.answers.cite import short_reference
 from kb.answers.evidence import ScoredSentence, score_sentences, term_weights
-from kb.answers.tuning import ADDRESSED, DECISIVE, LEAD, MARGIN
+from kb.answers.judge import FEATURES, JudgeModel, load_judge, pair_features
+from kb.answers.tuning import ADDRESSED, MARGIN
 from kb.search.knowledge_base import clean_query
-from kb.sentences import content_words, numbers, stems, strip_framing, words
+from kb.sentences import content_words, strip_framing
 from kb.types import Document, DocumentVerdict, Filters, Hit, Verdict
 
 if TYPE_CHECKING:
@@ -28,136 +32,127 @@ SUPPORTS, CONTRADICTS, NOT_ADDRESSED, UNCLEAR = "supports", "contradicts", "not 
 RETRIEVE = 30
 DECIDING = 3  # sentences per document weighed for cues
 
-_NEGATORS = {"not", "no", "never", "nor", "neither", "cannot", "none", "nothing", "without", "hardly",
-             "rarely", "seldom", "unlikely", "little", "fail", "fails", "failed", "lack", "lacks", "instead",
-             "discard", "discards", "discarded", "neglect", "neglects", "neglected", "abandon", "abandoned",
-             "ignore", "ignores", "ignored", "insufficient", "inadequate", "unable", "avoid", "avoided"}
-_CONTRAST = re.compile(r"\b(rather than|instead of|instead|as opposed to|contrary to|not only|by no means|"
-                       r"far from|no longer|less likely|does not|do not|did not|is not|are not|was not|"
-                       r"were not|should not|cannot|can not|neither|unlike)\b", re.IGNORECASE)
-_ANTONYMS = [
-    ("increase", "decrease"), ("increase", "reduce"), ("rise", "fall"), ("more", "less"), ("more", "fewer"),
-    ("higher", "lower"), ("large", "small"), ("larger", "smaller"), ("major", "minor"), ("success", "failure"),
-    ("strong", "weak"), ("easy", "difficult"), ("cheap", "expensive"), ("always", "rarely"), ("usual", "rare"),
-    ("common", "rare"), ("most", "few"), ("public", "private"), ("new", "existing"), ("alone", "together"),
-    ("sufficient", "insufficient"), ("effective", "ineffective"), ("help", "hinder"), ("support", "oppose"),
-    ("encourage", "discourage"), ("benefit", "harm"), ("before", "after"), ("first", "last"), ("scratch", "existing"),
-]
-
-
-# Idioms whose negation word does not negate ("not only X but Y", "there is nothing wrong with").
-_AFFIRMATIVE_IDIOMS = re.compile(r"\b(not only|not least|not surprisingly|no doubt|no less|nothing wrong|"
-                                 r"none other|yes (?:and|or) no|not just)\b", re.IGNORECASE)
-
-
-def _negations(text: str) -> int:
-    toks = words(_AFFIRMATIVE_IDIOMS.sub(" ", text))
-    return sum(1 for t in toks if t in _NEGATORS or t.endswith("n't"))
-
-
-_PREFER = re.compile(r"\b(rather than|instead of|as opposed to|in preference to)\b", re.IGNORECASE)
-
-
-def _preference(claim: str, sentence: str) -> bool | None:
-    """For "X rather than Y" in the sentence: True when the claim is about X (the preferred
-    side), False when it is about Y (the rejected side), None without such wording (pure)."""
-    m = _PREFER.search(sentence)
-    if not m:
-        return None
-    chosen, rejected = stems(sentence[:m.start()]), stems(sentence[m.end():])
-    claim_stems = stems(claim)
-    a, b = len(claim_stems & (chosen - rejected)), len(claim_stems & (rejected - chosen))
-    if a == b:
-        return None
-    return a > b
-
-
 def cues(claim: str, sentence: str) -> list[str]:
-    """Contradiction cues between a claim and an evidence sentence (pure); empty when none."""
-    found: list[str] = []
-    c_neg, s_neg = _negations(claim), _negations(sentence)
-    if (c_neg == 0) != (s_neg == 0):
-        found.append("negation on one side only")
-    preferred = _preference(claim, sentence)
-    if preferred is not None:
-        if not preferred:
-            found.append("the passage prefers the alternative (rather than / instead of)")
-    else:
-        plain = _AFFIRMATIVE_IDIOMS.sub(" ", sentence)
-        contrast = _CONTRAST.search(plain)
-        if contrast and not _CONTRAST.search(claim) and not found:
-            found.append(f"contrast wording ({contrast.group(0).lower()})")
-    c_words, s_words = set(words(claim)), set(words(sentence))
-    for a, b in _ANTONYMS:
-        if a in c_words and b in c_words:
-            continue
-        if (a in c_words and b in s_words and a not in s_words) or (b in c_words and a in s_words and b not in s_words):
-            found.append(f"opposite words ({a}/{b})")
-            break
-    c_num, s_num = numbers(claim), numbers(sentence)
-    if c_num and s_num and not c_num & s_num:
-        found.append("numbers differ")
-    return found
+    """The contradiction cues the judge sees between a claim and an evidence sentence, in words (pure)."""
+    f = dict(zip(FEATURES, pair_features(claim, sentence, 0.0)))
+    named = {"negation_mismatch": "negation on one side only",
+             "prefers_other": "the passage prefers the alternative (rather than / instead of)",
+             "opposite": "opposite words", "degree_flip": "opposite degree (most / least)",
+             "numbers_differ": "numbers differ", "names_differ": "names differ"}
+    return [text for key, text in named.items() if f[key]]
+
+
+_STRONG_CUES = ("prefers_other", "opposite", "degree_flip", "numbers_differ", "names_differ")
+NEGATION_OVERLAP = 0.5  # share of the claim's words a sentence must repeat for its negation alone to contradict
+
+
+def contradiction_cue(claim: str, sentence: str) -> bool:
+    """Whether the sentence can contradict the claim (pure): a strong cue (rather than, opposite or
+    degree words, numbers or names that differ), or a negation on one side only in a sentence that
+    repeats at least half of the claim's words. A negation in a paraphrase ("despite lack of
+    experience" for "before any track record") says nothing about which side the sentence takes."""
+    f = dict(zip(FEATURES, pair_features(claim, sentence, 0.0)))
+    return any(f[k] for k in _STRONG_CUES) or bool(f["negation_mismatch"] and f["overlap"] >= NEGATION_OVERLAP)
 
 
 def judge(claim: str, sentences: Sequence[ScoredSentence], best_overall: float | None = None,
-          addressed: float = ADDRESSED, decisive: float = DECISIVE) -> tuple[str, list[ScoredSentence], str]:
-    """One document's verdict from its best sentences (pure): (verdict, deciding sentences, reason).
-    Any contradiction cue among the deciding sentences makes a strong match a contradiction."""
+          model: JudgeModel | None = None, addressed: float = ADDRESSED) -> tuple[str, list[ScoredSentence], str, float]:
+    """One document's verdict from its best sentences (pure given the model): (verdict, deciding
+    sentences, reason, confidence). The judge scores each deciding sentence; the document supports
+    or contradicts the claim only when one sentence does so above the model's calibrated confidence
+    and no sentence points the other way above it; otherwise it is unclear."""
+    model = model or load_judge()
     best_overall = best_overall if best_overall is not None else (sentences[0].score if sentences else 0.0)
     if not sentences or sentences[0].score < addressed or sentences[0].score < best_overall - MARGIN:
-        return NOT_ADDRESSED, [], "no passage close to the claim"
+        return NOT_ADDRESSED, [], "no passage close to the claim", 0.0
     best = sentences[0].score
     top = [s for s in sentences[:DECIDING] if s.score >= best - 0.1]
-    with_cues = [(s, c) for s, c in ((s, cues(claim, s.text)) for s in top) if c]
-    if best < decisive:
-        return UNCLEAR, top[:2], "related passages, but too weak a match to decide"
-    if not with_cues:
-        return SUPPORTS, top[:2], "close match with no contradiction cue"
-    s, c = with_cues[0]
-    return CONTRADICTS, [s] + [x for x, _ in with_cues[1:2]], "; ".join(c)
+    judged = [(s, model.predict(pair_features(claim, s.text, s.similarity))) for s in top]
+    sup = max(judged, key=lambda x: x[1].supports)
+    con = max(judged, key=lambda x: x[1].contradicts)
+    # the judge and the cues must agree: no "supports" from a sentence with a contradiction cue,
+    # no "contradicts" without one that can decide (a bare similarity cannot tell the two apart;
+    # unclear beats wrong)
+    is_sup = (sup[1].supports >= model.decide_supports and sup[1].supports > sup[1].contradicts
+              and not cues(claim, sup[0].text))
+    is_con = (con[1].contradicts >= model.decide_contradicts and con[1].contradicts > con[1].supports
+              and contradiction_cue(claim, con[0].text))
+    if is_sup and not is_con:
+        return SUPPORTS, [sup[0]], f"the judge finds support ({sup[1].supports:.2f})", sup[1].supports
+    if is_con and not is_sup:
+        why = "; ".join(cues(claim, con[0].text)) or "the passage says otherwise"
+        return CONTRADICTS, [con[0]], f"{why} ({con[1].contradicts:.2f})", con[1].contradicts
+    if is_sup and is_con:
+        return UNCLEAR, [sup[0], con[0]], "its passages point both ways", 0.0
+    return UNCLEAR, top[:2], (f"related passages, but too weak to decide (supports {sup[1].supports:.2f}, "
+                              f"contradicts {con[1].contradicts:.2f})"), 0.0
 
 
 def overall(verdicts: Sequence[str], scores: Sequence[float] | None = None) -> str:
-    """The overall verdict from per-document verdicts and their match scores (pure): the decisive
-    side when only one side is present, or when the best document leads the other side clearly."""
-    scores = scores if scores is not None else [0.0] * len(verdicts)
-    decisive = sorted(((s, v) for v, s in zip(verdicts, scores) if v in (SUPPORTS, CONTRADICTS)), reverse=True)
-    sides = {v for _, v in decisive}
+    """The overall verdict from per-document verdicts (pure): the decisive side when only one side
+    is present; documents on both sides give "unclear" (an evaluator reads both)."""
+    sides = {v for v in verdicts if v in (SUPPORTS, CONTRADICTS)}
     if len(sides) == 1:
         return sides.pop()
     if sides:
-        lead, side = decisive[0]
-        other = max(s for s, v in decisive if v != side)
-        return side if lead - other >= LEAD else UNCLEAR
+        return UNCLEAR
     return UNCLEAR if UNCLEAR in verdicts else NOT_ADDRESSED
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """What check weighs for one claim: the hits and each document's scored sentences, best first."""
+
+    text: str
+    hits: tuple[Hit, ...]
+    per_doc: dict[str, list[ScoredSentence]]
+    best_overall: float
+
+
+def gather(kbase: KnowledgeBase, claim: str, filters: Filters | None = None, k: int = RETRIEVE) -> Candidates:
+    """Retrieve the claim's evidence and score its sentences (claim already cleaned)."""
+    text = claim_text(claim)
+    hits = tuple(kbase.search(text, k=k, filters=filters))
+    weights = term_weights(kbase, content_words(text))
+    scored = score_sentences(kbase, text, hits, weights) if hits else []
+    per_doc: dict[str, list[ScoredSentence]] = {}
+    for s in scored:
+        per_doc.setdefault(hits[s.hit_index].document.doc_id, []).append(s)
+    return Candidates(text, hits, per_doc, scored[0].score if scored else 0.0)
+
+
+_REPORTED = re.compile(
+    r"^(?:do|does|did|has|have)\s+(?:[^\s?]+\s+){1,9}?(?:claim|say|state|argue|recommend|suggest|find|show|"
+    r"identify|hold|report|conclude|note|present|credit|propose|put forward|describe|mention|confirm|"
+    r"acknowledge|indicate|point out|maintain|see)(?:s|ed)?\s+that\s+", re.IGNORECASE)
+_ACCORDING = re.compile(r"^(?:according to|in the view of|as stated in)\s+[^,]{3,80},\s*", re.IGNORECASE)
+
+
 def claim_text(claim: str) -> str:
-    """The claim as a statement: request phrasing and the question mark removed."""
-    return strip_framing(claim).rstrip(" ?")
+    """The claim as a statement: request phrasing ("Does the 2005 note say that", "According to
+    A/80/1,") and the question mark removed, so only what is claimed meets the passages (pure)."""
+    text = strip_framing(claim)
+    for pattern in (_ACCORDING, _REPORTED):
+        stripped = pattern.sub("", text, count=1).strip()
+        if len(stripped) >= 10:
+            text = stripped
+    return text.rstrip(" ?")
 
 
 def check_claim(kbase: KnowledgeBase, claim: str, filters: Filters | None = None,
                 k: int = RETRIEVE) -> Verdict:
     """Cross-check `claim` against every document in scope (all, or those the filters keep)."""
     claim = clean_query(claim)  # text, not empty; no control characters or lone surrogates
-    text = claim_text(claim)
-    hits = kbase.search(text, k=k, filters=filters)
-    weights = term_weights(kbase, content_words(text))
-    scored = score_sentences(kbase, text, hits, weights) if hits else []
-    per_doc: dict[str, list[ScoredSentence]] = {}
-    for s in scored:
-        per_doc.setdefault(hits[s.hit_index].document.doc_id, []).append(s)
+    c = gather(kbase, claim, filters=filters, k=k)
     docs: list[Document] = kbase.store.filter_documents(filters) if filters else kbase.documents()
+    model = load_judge()
     rows = []
-    best_overall = scored[0].score if scored else 0.0
     for doc in docs:
-        sentences = per_doc.get(doc.doc_id, [])
-        verdict, deciding, reason = judge(text, sentences, best_overall)
-        evidence = _passages(deciding, hits)
+        sentences = c.per_doc.get(doc.doc_id, [])
+        verdict, deciding, reason, confidence = judge(c.text, sentences, c.best_overall, model)
+        evidence = _passages(deciding, c.hits)
         rows.append(DocumentVerdict(document=doc, verdict=verdict, evidence=evidence, reason=reason,
-                                    score=sentences[0].score if sentences else 0.0,
+                                    score=sentences[0].score if sentences else 0.0, confidence=confidence,
                                     references=tuple(short_reference(doc, p) for p in evidence)))
     order = {SUPPORTS: 0, CONTRADICTS: 0, UNCLEAR: 1, NOT_ADDRESSED: 2}
     rows.sort(key=lambda r: (order[r.verdict], -r.score, r.document.file))

@@ -14,20 +14,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kb.answers.slots import has_quantity, names, wants_quantity
 from kb.answers.tuning import COVERAGE_WEIGHT, TOP_PASSAGES
 from kb.sentences import (
     STOPWORDS,
     Span,
     content_words,
-    has_quantity,
-    is_reference,
-    names,
+    evidence_spans,
     overlap,
     sentence_score,
-    split_sentences,
     stem,
     stems,
-    wants_quantity,
     words,
 )
 from kb.store.common_terms import term_count
@@ -130,10 +127,8 @@ def score_sentences(kbase: KnowledgeBase, question: str, hits: Sequence[Hit], we
     best first."""
     pieces: list[tuple[int, Span, str, int]] = []
     for i, h in enumerate(hits):
-        for pos, span in enumerate(split_sentences(h.passage.text)):
-            text = span.of(h.passage.text)
-            if not is_reference(text, h.passage.section_path):
-                pieces.append((i, span, text, pos))
+        for pos, span in evidence_spans(h.passage.text, h.passage.section_path):
+            pieces.append((i, span, span.of(h.passage.text), pos))
     if not pieces:
         return []
     vecs = kbase.embedder.encode([question] + [p[2] for p in pieces])

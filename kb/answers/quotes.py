@@ -26,13 +26,32 @@ log = logging.getLogger(__name__)
 MAX_SENTENCES = 3
 MAX_CHARS = 600  # a quote longer than this keeps fewer sentences
 RETRIEVE = 10
+# A quote must treat the topic: some sentence of it close to the topic in meaning, or holding most
+# of the topic's words (weighted by rarity). A passage retrieved for an off-topic request has none.
+MIN_SIMILARITY = 0.3
+MIN_KEYWORD = 0.5
+NOT_TREATED = "The documents do not treat this topic: no passage to quote (try other words or fewer filters)."
+
+
+def on_topic(window: Sequence[ScoredSentence], min_similarity: float = MIN_SIMILARITY,
+             min_keyword: float = MIN_KEYWORD) -> bool:
+    """Whether a quote treats the topic (pure): one of its sentences reaches `min_similarity` in
+    meaning or `min_keyword` of the topic's rarity-weighted words. A common word shared by chance
+    ("point" for "boiling point") is not enough."""
+    return any(s.similarity >= min_similarity or s.keyword >= min_keyword for s in window)
+
+
+def adjacent(a: ScoredSentence, b: ScoredSentence, max_gap: int = 8) -> bool:
+    """Whether sentence `b` follows `a` in the passage with only white space between (pure); a
+    sentence left out as boilerplate between them leaves a wider gap."""
+    return 0 <= b.span.start - a.span.end <= max_gap
 
 
 def best_window(scored: Sequence[ScoredSentence], max_sentences: int = MAX_SENTENCES, max_chars: int = MAX_CHARS,
                 extend_ratio: float = 0.8, min_chars: int = 60) -> list[ScoredSentence]:
     """The run of consecutive sentences of one passage to quote (pure): the best sentence,
-    extended to a neighbour when the neighbour scores at least `extend_ratio` of it or the
-    quote is still shorter than `min_chars`, within `max_sentences` and `max_chars`."""
+    extended to an adjacent neighbour when the neighbour scores at least `extend_ratio` of it or
+    the quote is still shorter than `min_chars`, within `max_sentences` and `max_chars`."""
     if not scored:
         return []
     ordered = sorted(scored, key=lambda s: s.span.start)
@@ -40,9 +59,9 @@ def best_window(scored: Sequence[ScoredSentence], max_sentences: int = MAX_SENTE
     lo = hi = best
     while hi - lo + 1 < max_sentences:
         options = []
-        if lo > 0:
+        if lo > 0 and adjacent(ordered[lo - 1], ordered[lo]):
             options.append(lo - 1)
-        if hi < len(ordered) - 1:
+        if hi < len(ordered) - 1 and adjacent(ordered[hi], ordered[hi + 1]):
             options.append(hi + 1)
         if not options:
             break
@@ -86,7 +105,7 @@ def find_quotes(kbase: KnowledgeBase, topic: str, k: int = 5, filters: Filters |
     candidates: list[tuple[float, int, str]] = []
     for i, sentences in by_hit.items():
         window = best_window(sentences)
-        if window:
+        if window and on_topic(window):
             text = window_text(hits[i].passage.text, window)
             score = max(s.score for s in window) + 0.05 / (1 + i)  # the retrieval rank breaks near-ties
             candidates.append((score, i, text))
@@ -110,11 +129,12 @@ def find_quotes(kbase: KnowledgeBase, topic: str, k: int = 5, filters: Filters |
 
 
 def format_quotes(quotes: Sequence[Quote], width: int = 100) -> str:
-    """Quotes for the terminal: the quote in quotation marks, then its reference."""
+    """Quotes for the terminal: the quote in quotation marks, then its reference; one line saying
+    the documents do not treat the topic when there is none."""
     import textwrap
 
     if not quotes:
-        return "no quotable passage found; try other words or fewer filters"
+        return NOT_TREATED
     blocks = []
     for n, q in enumerate(quotes, start=1):
         body = textwrap.fill(f"\u201c{q.quote}\u201d", width, initial_indent=f"{n}. ", subsequent_indent="   ")
