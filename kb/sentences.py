@@ -224,6 +224,7 @@ _LOCATORS = (r"\bpp?\.\s*\d", r"\bvol\.\s*\d", r"\bno\.\s*\d", r"\b(?:university
              r"\bpublish(?:ers|ing)\b", r"\b(?:working|discussion|occasional) papers?\b", r"https?://|\bwww\.",
              r"\bdoi\b", r"\bmimeo\b", r"\b[A-Z]{2,}(?:/[\w.]+){2,}", r"\b\d+\s*[–-]\s*\d+\b")
 _YEAR = re.compile(r"\b(?:19|20)\d\d[a-z]?\b")
+ENTRY_CHARS = 400  # longer than any one reference entry: the year-and-locators rule does not apply
 
 
 def is_reference(sentence: str, section_path: str = "") -> bool:
@@ -232,6 +233,8 @@ def is_reference(sentence: str, section_path: str = "") -> bool:
     locators such as pages, volume, publisher, journal, web address or document symbol)."""
     if _REFERENCE_SECTION.search(section_path) or _BIBLIOGRAPHIC.search(sentence) or _ENTRY_OPEN.search(sentence):
         return True
+    if len(sentence) > ENTRY_CHARS:  # a paragraph that ends on a "Source: ..., https://..." line is not an entry
+        return False
     return bool(_YEAR.search(sentence)) and sum(bool(re.search(p, sentence, re.IGNORECASE))
                                                 for p in _LOCATORS) >= 2
 

@@ -118,3 +118,16 @@ def test_off_topic_request_gets_no_quote(water_kb, monkeypatch):  # noqa: F811
     message = quotes.format_quotes([])
     assert "do not treat" in message and "\n" not in message
     assert quotes.find_quotes(water_kb, "flat-rate tariffs")
+
+
+def test_paragraph_with_a_source_line_is_not_a_reference_entry():
+    """This test ensures that a long paragraph ending on a figure's "Source: ..., https://..." line
+    (a year, a web address and a year range) is not taken for a reference entry, while the same
+    source line alone still is."""
+    source = "Source: Water Indicators Database, 2015–2023, available at https://example.org/water/db."
+    paragraph = ("The share of households with a meter rose from 11 per cent in 2015 to 13 per cent in 2023, "
+                 "well below the regional average of 28 per cent. Towns that billed by volume saw use fall "
+                 "within two years, while towns on flat rates saw no change at all over the same period. "
+                 "Figure II Share of households with a meter, 2015–2023 ") + source
+    assert sentences.is_reference(source)
+    assert not sentences.is_reference(paragraph)

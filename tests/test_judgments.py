@@ -1,5 +1,5 @@
-"""The learned judgments' building blocks: what a question asks for, the abstain model, and the
-topic compare searches for (pure functions, no store)."""
+"""The learned judgments' building blocks: what a question asks for and the abstain model (pure
+functions, no store)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,8 @@ import json
 
 import pytest
 
-from kb.answers.compare import topic_of
 from kb.answers.confidence import ANSWERED, FEATURES, LOW, NOT_IN_DOCUMENTS, AbstainModel, load_abstain
 from kb.answers.slots import asked_slot, fills_slot, quantities
-from kb.types import Document
 
 
 @pytest.mark.parametrize(("question", "slot"), [
@@ -84,20 +82,3 @@ def test_shipped_abstain_model_loads_with_ordered_cutoffs():
     assert len(m.weights) == len(FEATURES)
     assert 0.0 < m.caution <= m.answer < 1.0
     assert m.trained_on
-
-
-_DOCS = [Document(doc_id="a", file="a.txt", sha256="a", publisher="OECD", year=2005),
-         Document(doc_id="b", file="b.txt", sha256="b", authors="Pietrobelli, C.; Rabellotti, R.", year=2004,
-                  symbol="TD/B/COM.3/22")]
-
-
-@pytest.mark.parametrize(("question", "topic"), [
-    ("What do the OECD paper and Pietrobelli say about cluster upgrading?", "about cluster upgrading"),
-    ("How do the 2005 note and TD/B/COM.3/22 treat export consortia?", "export consortia"),
-    ("What does each document say about development banks?", "about development banks"),
-    ("What does the OECD say?", "What does the OECD say?"),
-])
-def test_topic_of_drops_words_that_only_name_documents(question, topic):
-    """This test ensures that publishers, authors, symbols, years and words such as "paper" or
-    "each" are dropped from a compare question, and that too short a remainder keeps the question."""
-    assert topic_of(question, _DOCS) == topic

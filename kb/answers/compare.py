@@ -8,8 +8,6 @@ their best sentence's match with the topic.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -17,7 +15,7 @@ from kb.answers.cite import short_reference
 from kb.answers.evidence import assess, score_sentences, term_weights
 from kb.answers.tuning import MIN_STRENGTH, PASSAGE_WEIGHT
 from kb.search.knowledge_base import clean_query
-from kb.sentences import STOPWORDS, content_words, strip_framing, words
+from kb.sentences import content_words, strip_framing
 from kb.types import CompareRow, Comparison, Document, Filters, Hit
 
 if TYPE_CHECKING:
@@ -28,51 +26,12 @@ MAX_DOCS = 12
 POOL = 6  # passages per document whose sentences are scored to pick its best ones
 
 
-# Words that name the documents rather than the topic ("what do the 2005 note and the OECD report
-# say about ..."): they pull every document's title page and introduction up the ranking.
-_DOCUMENT_WORDS = frozenset({
-    "paper", "papers", "report", "reports", "note", "notes", "chapter", "chapters", "briefing", "briefings",
-    "study", "studies", "document", "documents", "publication", "publications", "author", "authors", "letter",
-    "letters", "text", "texts", "source", "sources", "each", "both", "according", "say", "says", "said", "see",
-    "sees", "treat", "treats", "describe", "describes", "compare", "differ", "differs", "two", "three"})
-_TOKEN = re.compile(r"[^\W_]+(?:[-'’/.][^\W_]+)*")
-_YEAR = re.compile(r"(?:19|20)\d\d[a-z]?")
-
-
-def topic_of(question: str, docs: Sequence[Document]) -> str:
-    """The question without the words that only name documents (publishers, authors, symbols,
-    years, "paper", "each"), so each document's passage on the topic, not its cover, ranks first
-    (pure). Returns the question unchanged when too little would be left."""
-    naming: set[str] = set()
-    symbols = {d.symbol.lower() for d in docs if d.symbol}
-    for d in docs:
-        for field in (d.publisher, d.authors):
-            naming |= set(words(field or ""))
-    naming -= STOPWORDS
-    tokens = list(_TOKEN.finditer(question))
-    drop = []
-    for m in tokens:
-        w = m.group(0)
-        parts = set(words(w))
-        named = w[:1].isupper() and bool(parts) and parts <= naming  # "OECD", "Pietrobelli"; not "development"
-        drop.append(w.lower() in _DOCUMENT_WORDS or bool(_YEAR.fullmatch(w)) or named or w.lower() in symbols)
-    # a function word right before a dropped one ("the" in "the OECD") goes with it
-    for i in range(len(tokens) - 2, -1, -1):
-        if drop[i + 1] and tokens[i].group(0).lower() in STOPWORDS:
-            drop[i] = True
-    kept = [m.group(0) for m, d in zip(tokens, drop) if not d]
-    if len([w for w in kept if w.lower() not in STOPWORDS]) < 2:
-        return question
-    return " ".join(kept)
-
-
 def compare(kbase: KnowledgeBase, topic: str, per_doc: int = 2, filters: Filters | None = None,
             max_docs: int = MAX_DOCS) -> Comparison:
     """The topic across documents: rows best first, each with up to `per_doc` cited passages."""
     topic = clean_query(topic)  # text, not empty; no control characters or lone surrogates
+    query = strip_framing(topic)
     base = filters or Filters()
-    scope = kbase.store.filter_documents(base) if filters else kbase.documents()
-    query = topic_of(strip_framing(topic), scope)
     hits = kbase.search(query, k=WIDE, filters=base)
     nominated: list[Document] = []
     for h in hits:

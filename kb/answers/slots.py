@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from kb.sentences import word_tokens
+from kb.sentences import STOPWORDS, word_tokens
 
 _QUANTITY_QUESTION = re.compile(
     r"\bhow (?:many|much|long|large|big|often|high|low)\b|\b(?:share|proportion|percentage|per cent|amount|"
@@ -79,19 +79,48 @@ def asked_slot(question: str) -> str | None:
     return "amount" if wants_quantity(question) else None
 
 
+_DAY_QUESTION = re.compile(r"\b(?:what|which|by what|on what)\s+(?:dates?|days?)\b|\bdate\b", re.IGNORECASE)
+_DAY_MONTH = re.compile(r"\b\d{1,2}\s+(?:january|february|march|april|may|june|july|august|september|october|"
+                        r"november|december)\b|\b(?:january|february|march|april|may|june|july|august|september|"
+                        r"october|november|december)\s+\d{1,2}\b|\b\d{1,2}/\d{1,2}/\d{2,4}\b", re.IGNORECASE)
+# a person: a title before a capitalised name ("Ms. Amina Diallo", "Ambassador Kariuki"), or a
+# given name and surname that are not an institution's words, written as people are: followed by
+# their country in brackets ("Lana Nusseibeh (United Arab Emirates)") or after "by" ("chaired by
+# Maria Lopez")
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sir|Dame|Prof|Professor|H\.\s?E|Ambassador|Minister|Governor|"
+                     r"Judge|Justice|Senator|Chancellor|King|Queen|Prince|Princess|Sheikh)\.?\s+[A-Z][\w'’-]+")
+_FULL_NAME = re.compile(r"(?:\bby\s+|(?<![\w.]))([A-Z][a-z][\w'’-]*)\s+(?:[A-Z]\.\s+)?([A-Z][a-z][\w'’-]+)"
+                        r"(?=\s+\()|\bby\s+([A-Z][a-z][\w'’-]*)\s+(?:[A-Z]\.\s+)?([A-Z][a-z][\w'’-]+)")
+_INSTITUTION_WORDS = frozenset(
+    ["united", "nations", "republic", "kingdom", "states", "council", "committee", "assembly", "office", "department", "programme", "program", "fund", "bank", "organization", "organisation", "union", "security", "general", "special", "secretary", "secretariat", "commission", "conference", "meeting", "session", "board", "agency", "ministry", "government", "mission", "forces", "force", "court", "group", "party", "parties", "state", "national", "international", "world", "european", "african", "american", "asian", "arab", "federal", "democratic", "people", "peoples", "executive", "high", "level", "review", "treaty", "framework", "development", "economic", "social", "human", "rights", "peace", "peacekeeping", "operations", "affairs", "report", "annex", "resolution", "article", "chapter", "section", "part", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])
+
+
+def _persons(text: str) -> set[str]:
+    out = {m.group(0).split()[-1].lower() for m in _TITLED.finditer(text)}
+    for m in _FULL_NAME.finditer(text):
+        a, b = (m.group(1) or m.group(3)).lower(), (m.group(2) or m.group(4)).lower()
+        if not {a, b} & (_INSTITUTION_WORDS | STOPWORDS):
+            out.add(b)
+    return out
+
+
 def fills_slot(slot: str | None, question: str, text: str) -> bool:
-    """Whether `text` supplies something new of the asked kind: an amount, a date or a name the
-    question does not already contain (pure; True when nothing specific is asked)."""
+    """Whether `text` supplies something new of the asked kind (pure; True when nothing specific
+    is asked): an amount the question does not contain; for "what date / which day" a day and
+    month, for "when / what year" a year or month the question does not contain; for "who" a
+    person's name (titled, or given name and surname) the question does not contain."""
     if slot is None:
         return True
     if slot == "amount":
         return bool(quantities(text) - quantities(question))
     if slot == "date":
+        if _DAY_QUESTION.search(question):
+            asked_days = {d.lower() for d in _DAY_MONTH.findall(question)}
+            return any(d.lower() not in asked_days for d in _DAY_MONTH.findall(text))
         asked = {m.lower() for m in _MONTH.findall(question)} | set(_YEARS.findall(question))
         given = {m.lower() for m in _MONTH.findall(text)} | set(_YEARS.findall(text))
         return bool(given - asked)
-    known = {w.lower() for w in names(question)}
-    return any(w.lower() not in known for w in names(text))
+    return bool(_persons(text) - _persons(question) - {w.lower() for w in names(question)})
 
 
 def names(question: str) -> list[str]:
