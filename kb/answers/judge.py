@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from kb.sentences import content_words, content_words_in_order, numbers, stem, stems, words
+from kb.sentences import STOPWORDS, content_words, numbers, stem, stems, words
 
 MODELS = Path(__file__).resolve().parent / "models"
 LABELS = ("supports", "contradicts", "neutral")
@@ -102,13 +102,32 @@ def _proper_names(text: str) -> set[str]:
 _NEAR = 2  # content words either side of an opposite word that say what it is about
 
 
+_TOKEN = re.compile(r"\d[\d,]*(?:\.\d+)?|[^\W\d_]+(?:[-'’][^\W_]+)*")
+
+
+def _key(token: str) -> str:
+    return token.replace(",", "") if token[:1].isdigit() else stem(token.lower())
+
+
 def _contexts(text: str) -> dict[str, set[str]]:
-    """Each content stem of the text with the stems of its neighbours (up to _NEAR either side)."""
-    seq = [stem(w) for w in content_words_in_order(text)]
+    """Each content token of the text (words by stem, numbers without commas) with its neighbours
+    (up to _NEAR content tokens either side)."""
+    seq = [_key(t) for t in _TOKEN.findall(text) if t.lower() not in STOPWORDS]
     out: dict[str, set[str]] = {}
     for i, w in enumerate(seq):
         out.setdefault(w, set()).update(seq[max(0, i - _NEAR):i] + seq[i + 1:i + 1 + _NEAR])
     return out
+
+
+def _slot_differs(c: dict[str, set[str]], s: dict[str, set[str]], mine: set[str], theirs: set[str]) -> bool:
+    """Whether a number or name of the claim is replaced in the sentence by another of its kind said
+    of the same thing: the two share a neighbour ("15 per cent" / "40 per cent"; "reached Chad" /
+    "reached Niger"), not merely both texts holding some number or name."""
+    for x in mine - theirs:
+        for y in theirs - mine:
+            if c.get(x, set()) & s.get(y, set()) - {x, y}:
+                return True
+    return False
 
 
 def _opposite(claim: str, sentence: str) -> bool:
@@ -139,12 +158,13 @@ def pair_features(claim: str, sentence: str, similarity: float) -> list[float]:
     degree = float(bool((cw & _STRONG and sw & _WEAK and not cw & _WEAK) or
                         (cw & _WEAK and sw & _STRONG and not cw & _STRONG)))
     c_num, s_num = numbers(claim), numbers(sentence)
-    num_diff = float(bool(c_num and s_num and not c_num & s_num))
+    c_ctx, s_ctx = _contexts(claim), _contexts(sentence)
+    num_diff = float(_slot_differs(c_ctx, s_ctx, c_num, s_num))
     num_same = float(bool(c_num & s_num))
     reordered = float(_order(claim, c_num & s_num) != _order(sentence, c_num & s_num))
-    c_names, s_names = _proper_names(claim) - _stop_names(), _proper_names(sentence) - _stop_names()
-    names_diff = float(bool(c_names and s_names and len(c_names - s_names) > 0 and len(s_names - c_names) > 0
-                            and ov >= 0.3))
+    c_names = {_key(n) for n in _proper_names(claim) - _stop_names()}
+    s_names = {_key(n) for n in _proper_names(sentence) - _stop_names()}
+    names_diff = float(_slot_differs(c_ctx, s_ctx, c_names, s_names))
     contrast = float(bool(_CONTRAST.search(sentence)) and not _CONTRAST.search(claim))
     return [1.0, similarity, ov, s_ov, mismatch, float(pref is False),
             float(pref is True), contrast, float(_opposite(claim, sentence)), degree, num_diff, num_same, reordered, names_diff,
