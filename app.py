@@ -28,7 +28,6 @@ PLACEHOLDER = {
     "Compare": "A topic to compare across documents…",
 }
 VERDICT_ICON = {"supports": "✅", "contradicts": "❌", "not addressed": "➖", "unclear": "❔"}
-UPLOAD_TYPES = ["pdf", "txt", "md", "markdown"]
 
 
 # ---------------------------------------------------------------- resources (once per process)
@@ -291,8 +290,7 @@ def library_page(kbase) -> None:
     else:
         st.info("No documents yet. Upload papers below, or run `kb ingest FOLDER` in a terminal.")
     st.subheader("Add papers")
-    files = st.file_uploader("PDF, TXT or Markdown files", type=UPLOAD_TYPES, accept_multiple_files=True,
-                             key="uploader")
+    files = _uploaded_files()
     if files and st.button("Ingest uploaded files", type="primary"):
         bar = st.progress(0.0, text="Ingesting…")
         results = st.container()
@@ -321,6 +319,14 @@ def library_page(kbase) -> None:
                 st.rerun()
             except kb.KBError as exc:
                 st.error(str(exc))
+
+
+def _uploaded_files() -> list:
+    """The files in the uploader. The type check is kb's own (kb.check_upload, a one-line reason per
+    file): Streamlit's `type=` check raises before the page runs on a name it refuses (a NUL byte),
+    which would replace the whole page with a traceback."""
+    return st.file_uploader("PDF, TXT or Markdown files (.pdf, .txt, .md, .markdown)", accept_multiple_files=True,
+                            key="uploader") or []
 
 
 def main() -> None:

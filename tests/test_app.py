@@ -122,3 +122,28 @@ def test_library_lists_documents(monkeypatch, library_kb):
     df = at.dataframe[0].value
     assert set(df["file"]) == {"harbour_note.md", "orchard_brief.md"}
     assert "HC/BY/7" in set(df["symbol"])
+
+
+def test_upload_with_a_nul_byte_in_its_name_gives_no_traceback_and_odd_names_are_refused_in_one_line(
+        monkeypatch, tmp_path):
+    """This test ensures that an upload whose name holds a NUL byte no longer replaces the Library
+    page with a StreamlitAPIException (it is ingested under a cleaned name), that a name too long
+    keeps its extension, and that a file of another type gets one line naming it and the fix."""
+    from kb.store.sqlite import Store
+
+    kb_dir = tmp_path / "store"
+    at = _app(monkeypatch, kb_dir)
+    at.sidebar.radio(key="page").set_value("Library").run()
+    text = (FIXTURES / "library" / "orchard_brief.md").read_bytes()
+    at.file_uploader[0].set_value([("orch\x00ard.md", text, "text/markdown"),
+                                   ("b" * 200 + ".md", text + b"\n\nA second copy.", "text/markdown"),
+                                   ("slides.pptx", b"PK\x03\x04", "application/octet-stream")]).run()
+    assert not at.exception, at.exception
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "slides.pptx" in errors[0] and "convert it" in errors[0], errors
+    with Store.open(kb_dir) as store:
+        files = sorted(d.file for d in store.documents())
+    assert len(files) == 2 and all(f.endswith(".md") and "\x00" not in f for f in files), files
+    assert any("orch_ard.md" in f for f in files), files

@@ -347,17 +347,23 @@ def test_a_huge_text_file_is_refused_before_it_is_read(tmp_path, monkeypatch):
         text_reader.read_text(big)
 
 
-def test_a_manifest_never_makes_kb_load_other_weights(store_dir, tmp_path, monkeypatch):
-    """This test ensures that the model a store's manifest names is checked against its fingerprint
-    before anything is loaded, and a name that is no local folder fails at once (no model hub)."""
+def _planted_model(tmp_path, monkeypatch):
+    """A model folder planted beside the store, and the list that records any model load."""
     from kb.embed import encoders
 
-    _, settings = store_dir
-    loads = []
+    loads: list = []
     monkeypatch.setattr(encoders.SentenceTransformerEmbedder, "__init__", lambda self, *a, **k: loads.append(a))
     planted = tmp_path / "planted"
     planted.mkdir()
     (planted / "model.safetensors").write_bytes(b"not the weights the store was built with")
+    return loads, planted
+
+
+def test_a_manifest_never_makes_kb_load_other_weights(store_dir, tmp_path, monkeypatch):
+    """This test ensures that the model a store's manifest names is checked against its fingerprint
+    before anything is loaded, and a name that is no local folder fails at once (no model hub)."""
+    _, settings = store_dir
+    loads, planted = _planted_model(tmp_path, monkeypatch)
     path = settings.kb_path / MANIFEST
     for model in (f"{planted}@0123456789ab", "someone/hub-model@0123456789ab"):
         m = json.loads(path.read_text())
@@ -368,6 +374,28 @@ def test_a_manifest_never_makes_kb_load_other_weights(store_dir, tmp_path, monke
         with KnowledgeBase.open(settings.kb_path, configured) as kbase, pytest.raises(KBError, match=refused):
             kbase.search("bees")
     assert loads == [], "no model was loaded"
+
+
+def test_ingest_and_upload_check_the_manifest_model_before_loading(store_dir, tmp_path, monkeypatch, capsys):
+    """This test ensures that `kb ingest` into an existing store and a Library upload check the
+    model the manifest names against its fingerprint before any weights are loaded, and say so in
+    one line."""
+    folder, settings = store_dir
+    loads, planted = _planted_model(tmp_path, monkeypatch)
+    path = settings.kb_path / MANIFEST
+    m = json.loads(path.read_text())
+    m["model"] = f"{planted}@0123456789ab"
+    path.write_text(json.dumps(m))
+    (folder / "orchards.txt").write_text("1. Orchards need bees in spring.\n\n2. Frost hurts blossoms.\n")
+    monkeypatch.delenv("KB_MODEL", raising=False)
+    assert _cli("ingest", str(folder), "--kb", str(settings.kb_path), "--no-progress") != 0
+    err = capsys.readouterr().err
+    assert "not the one this knowledge base was built with" in err and "Traceback" not in err
+    with pytest.raises(KBError, match="not the one this knowledge base was built with"):
+        add_files([("orchards.txt", b"1. Orchards need bees in spring.")], settings)
+    assert loads == [], "no model was loaded"
+    with Store.open(settings.kb_path) as store:
+        assert {d.file for d in store.documents()} == set(PAPERS), "nothing indexed was lost"
 
 
 def test_upload_names_keep_their_type_and_never_replace_another_paper(tmp_path):

@@ -78,10 +78,11 @@ class LazyEmbedder:
 
     def load(self) -> Any:
         if self._real is None:
-            from kb.embed.load import load_embedder
+            from kb.embed.load import check_fingerprint, load_embedder
             from kb.store.sqlite import Store
 
             s = self.settings
+            check_fingerprint(s.model, self.name)  # the manifest's "name@fingerprint", before any weights are read
             real = load_embedder(s.model, s.backend, s.device, s.max_tokens, s.precision)
             with Store.open(s.kb_path) as store:
                 store.check_model(real.name, real.dim)

@@ -17,7 +17,7 @@ from typing import Any
 from kb.config import Settings
 from kb.errors import IngestError
 from kb.store.lock import writer_lock
-from kb.store.schema import ROOT_KEY, store_model
+from kb.store.schema import ROOT_KEY, store_manifest, store_model
 from kb.store.sqlite import Store
 from kb.types import Document
 
@@ -53,9 +53,12 @@ def free_name(folder: Path, name: str, data: bytes) -> str:
 def _embedder(settings: Settings, embedder: Any | None) -> Any:
     if embedder is not None:
         return embedder
-    from kb.embed.load import load_embedder
+    from kb.embed.load import check_fingerprint, load_embedder
 
     model = store_model(settings.kb_path) or settings.model  # ingest with the model the store was built with
+    manifest = store_manifest(settings.kb_path)
+    if manifest:
+        check_fingerprint(model, str(manifest.get("model", "")))  # before any weights are read
     return load_embedder(model, settings.backend, settings.device, settings.max_tokens, settings.precision)
 
 
