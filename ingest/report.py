@@ -34,8 +34,8 @@ class SyncReport:
             parts.append(f"{len(self.skipped)} skipped")
         if self.duplicates:
             parts.append(f"{len(self.duplicates)} duplicates")
-        return (", ".join(parts) + f"; {self.passages_written} passages written in {self.seconds:.1f} s; "
-                f"knowledge base: {self.documents} documents, {self.passages} passages")
+        return (", ".join(parts) + f"; {plural(self.passages_written, 'passage')} written in {self.seconds:.1f} s; "
+                f"knowledge base: {plural(self.documents, 'document')}, {plural(self.passages, 'passage')}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +52,11 @@ class NoBar:
     def update(self, n: int = 1) -> None: ...
     def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
     def close(self) -> None: ...
+
+
+def plural(n: int, noun: str) -> str:
+    """ "1 document", "2 documents"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def progress_bar(total: int, enabled: bool) -> Any:

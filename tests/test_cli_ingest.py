@@ -208,3 +208,68 @@ def test_adding_to_a_store_embeds_as_its_first_ingest_did(capsys, papers, tmp_pa
     out = _ingest(capsys, papers, tmp_path / "kb")
     assert "1 added" in out
     assert calls and all(n == t for n, t in calls)  # the lazily loaded embedder: the same path
+
+
+@pytest.mark.parametrize("argv", [
+    ["ask", "steel tariffs", "--offline"], ["search", "steel tariffs"], ["quote", "steel tariffs"],
+    ["check", "Tariffs on steel fell."], ["compare", "steel"], ["docs"], ["passages"], ["eval", "QFILE"]])
+def test_kb_and_verbose_work_after_any_command(capsys, papers, tmp_path, argv):
+    """This test ensures one CLI grammar: `--kb DIR` and `-v` are accepted after every command
+    as well as before it (`kb ask "..." --kb DIR` failed with "unrecognized arguments")."""
+    kb_dir = tmp_path / "kb"
+    _ingest(capsys, papers, kb_dir)
+    q = tmp_path / "q.jsonl"
+    q.write_text('{"id": "a", "type": "fact", "question": "steel tariffs", "evidence": []}\n')
+    argv = [str(q) if a == "QFILE" else a for a in argv]
+    assert main([*argv, "--kb", str(kb_dir), "-v"]) == 0, capsys.readouterr().err
+    after = capsys.readouterr().out
+    assert main(["-v", "--kb", str(kb_dir), *argv]) == 0
+    assert capsys.readouterr().out == after and after.strip()
+
+
+def test_ingest_of_a_missing_folder_fails_before_the_model_loads(capsys, tmp_path, monkeypatch):
+    """This test ensures that `kb ingest /nonexistent` says the folder is missing at once, without
+    loading the embedding model first, and that a one-document store is not "1 documents"."""
+    import kb.embed.load
+
+    loads = []
+    monkeypatch.setattr(kb.embed.load, "load_embedder", lambda *a, **k: loads.append(a))
+    assert main(["ingest", str(tmp_path / "missing"), "--kb", str(tmp_path / "kb")]) == 1
+    err = capsys.readouterr().err
+    assert "does not exist" in err and err.count("\n") == 1 and loads == []
+    monkeypatch.undo()
+    monkeypatch.setenv("KB_MODEL", "hash-bow-64")
+    (tmp_path / "one").mkdir()
+    (tmp_path / "one" / "note.txt").write_text("Fisheries note\n\nQuotas protect coastal communities.\n")
+    out = _ingest(capsys, tmp_path / "one", tmp_path / "kb")
+    assert "knowledge base: 1 document, 1 passage" in out, out
+
+
+def test_filters_match_words_whatever_the_case_and_suggest_the_nearest_names(capsys, papers, tmp_path):
+    """This test ensures that --publisher and --kind match on words, case-insensitively ("unctad",
+    "General Assembly" in "United Nations General Assembly"), that a value no document has gets a
+    warning naming the nearest ones, and that `kb docs` shows publisher and kind."""
+    kb_dir = tmp_path / "kb"
+    _ingest(capsys, papers, kb_dir)
+    assert main(["search", "steel", "--publisher", "unctad", "--kb", str(kb_dir), "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["hits"] and "warning" not in out.err
+    assert main(["ask", "steel", "--publisher", "UNCTD", "--kind", "reports", "--kb", str(kb_dir), "--offline"]) == 0
+    err = capsys.readouterr().err
+    assert 'no document has publisher "UNCTD"; did you mean "UNCTAD"?' in err
+    assert 'no document has kind "reports"; did you mean "report"?' in err
+    assert main(["docs", "--kb", str(kb_dir)]) == 0
+    header, *rows = capsys.readouterr().out.splitlines()
+    assert "publisher" in header and "kind" in header
+    assert any("UNCTAD" in r and "report" in r for r in rows)
+
+
+def test_words_match_needs_every_word_in_order():
+    """This test ensures the filter rule: all the filter's words, in order, anywhere in the field."""
+    from kb.store.reading import words_match
+
+    assert words_match("General Assembly", "United Nations General Assembly")
+    assert words_match("general assembly", "United Nations General Assembly")
+    assert not words_match("Assembly General", "United Nations General Assembly")
+    assert not words_match("Security Council", "United Nations General Assembly")
+    assert not words_match("  ", "UNCTAD") and not words_match("UNCTAD", None)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kb.cli.search import _filters, _open, add_query_args
+from kb.cli.search import _filters, _open, add_query_args, warn_filters
 from kb.errors import QueryError
 
 
@@ -72,6 +72,7 @@ def _run(args: argparse.Namespace, work: Callable[[Any, str], Any], fmt: Callabl
     kbase, _ = _open(args)
     results = []
     with kbase:
+        warn_filters(kbase, _filters(args))
         for qid, question in questions:
             result = work(kbase, question)
             results.append(result)

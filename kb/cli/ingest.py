@@ -18,7 +18,6 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Sync FOLDER into the knowledge base: new files are added, changed ones "
                                    "replaced, deleted ones removed; unchanged files cost nothing.")
     p.add_argument("folder", type=Path, help="folder of PDF, text and Markdown files (catalog.csv is read if present)")
-    _kb_option(p)
     p.add_argument("--model", default=None, help="embedding model (default: the store's model, else $KB_MODEL)")
     p.add_argument("--backend", default=None, help="embedding backend: torch or onnx-int8 (default: $KB_BACKEND)")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
@@ -28,32 +27,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run_ingest)
 
     d = sub.add_parser("docs", help="list the documents in the knowledge base")
-    _kb_option(d)
     d.add_argument("--json", action="store_true", help="one JSON object per document")
     d.set_defaults(func=run_docs)
 
     s = sub.add_parser("show", help="show one passage with everything needed to cite it")
     s.add_argument("passage_id", help="a passage id from `kb search` or `kb passages`")
-    _kb_option(s)
     s.add_argument("--json", action="store_true", help="print JSON")
     s.add_argument("--context", type=int, default=0, metavar="N", help="also show N passages before and after")
     s.set_defaults(func=run_show)
 
     ps = sub.add_parser("passages", help="dump passages (one JSON line each with --json)")
     ps.add_argument("--doc", default=None, metavar="FILE", help="only this document (file name, symbol or id)")
-    _kb_option(ps)
     ps.add_argument("--json", action="store_true", help="one JSON object per line")
     ps.set_defaults(func=run_passages)
 
     r = sub.add_parser("remove", help="drop a document (and its vectors) from the knowledge base")
     r.add_argument("file", help="file name, symbol or id of the document")
-    _kb_option(r)
     r.set_defaults(func=run_remove)
-
-
-def _kb_option(p: argparse.ArgumentParser) -> None:
-    # also accepted after the command; SUPPRESS keeps the top-level --kb when this one is absent
-    p.add_argument("--kb", dest="kb_dir", default=argparse.SUPPRESS, help="knowledge base directory")
 
 
 def _settings(args: argparse.Namespace, **overrides: Any):
@@ -114,9 +104,13 @@ class LazyEmbedder:
 def run_ingest(args: argparse.Namespace) -> int:
     from kb.embed.encoders import check_precision
     from kb.embed.load import load_embedder
+    from kb.errors import IngestError
     from kb.library.seam import report_lines, sync
     from kb.store.schema import store_manifest, store_model
 
+    if not args.folder.is_dir():  # before the model loads
+        raise IngestError(f'folder "{args.folder}" does not exist or is not a directory; '
+                          "give the folder that holds your papers")
     settings = _settings(args, model=args.model, backend=args.backend, file_timeout=args.timeout)
     check_precision(settings.precision)  # before any file is read
     built = store_model(settings.kb_path)
@@ -157,9 +151,10 @@ def run_docs(args: argparse.Namespace) -> int:
         if not docs:
             print("the knowledge base is empty; add papers with `kb ingest FOLDER`")
             return 0
-        rows = [(_clip(d.short_title or d.title, 50), str(d.year or ""), d.symbol or "", str(d.pages or ""),
+        rows = [(_clip(d.short_title or d.title, 50), str(d.year or ""), d.symbol or "",
+                 _clip(d.publisher or "", 40), _clip(d.kind or "", 24), str(d.pages or ""),
                  str(counts.get(d.doc_id, 0)), d.file) for d in docs]
-        print(format_table(("title", "year", "symbol", "pages", "passages", "file"), rows))
+        print(format_table(("title", "year", "symbol", "publisher", "kind", "pages", "passages", "file"), rows))
     return 0
 
 
@@ -238,6 +233,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
     with _open_store(args) as store:
         d, n = drop_document(store, args.file)
-    print(f"removed {d.file} ({n} passages); `kb ingest` of its folder adds it again while the file is there",
+
+    print(f"removed {d.file} ({n} passage{'' if n == 1 else 's'}); `kb ingest` of its folder adds it again while the file is there",
           file=sys.stdout)
     return 0

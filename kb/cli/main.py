@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for command in sub.choices.values():  # one grammar: --kb and -v before or after any command
+        command.add_argument("--kb", dest="kb_dir", default=argparse.SUPPRESS,
+                             help="knowledge base directory (default: $KB_DIR or .kb)")
+        command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="log progress details")
     return parser
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from kb.types import Filters, Hit
 
@@ -52,6 +53,17 @@ def _filters(args: argparse.Namespace) -> Filters:
                    year_min=args.year_min, year_max=args.year_max)
 
 
+def warn_filters(kb: Any, filters: Filters) -> None:
+    """A warning line per filter value that matches no document, naming the nearest ones."""
+    if filters.empty:
+        return
+    problems = kb.store.filter_problems(filters)
+    for line in problems:
+        print(f"kb: warning: {line}", file=sys.stderr)
+    if not problems and not kb.store.filter_documents(filters):
+        print("kb: warning: no document matches all the filters together; `kb docs` lists them", file=sys.stderr)
+
+
 def run_search(args: argparse.Namespace) -> int:
     from kb.cli.batch import read_batch, write_jsonl
     from kb.errors import QueryError
@@ -65,8 +77,7 @@ def run_search(args: argparse.Namespace) -> int:
     with kb:
         k = settings.k if args.k is None else args.k  # -k 0 is refused by search, not read as the default
         filters = _filters(args)
-        if kb.store.allowed_rowids(filters) is not None and not kb.store.filter_documents(filters):
-            print("kb: warning: no document matches the filters; `kb docs` lists them", file=sys.stderr)
+        warn_filters(kb, filters)
         if batch is not None:
             results = kb.search_many([q for _, q in batch], k=k, filters=filters)
             write_jsonl({"id": qid, "hits": [h.to_dict() for h in hits]} for (qid, _), hits in zip(batch, results))

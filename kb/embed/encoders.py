@@ -96,6 +96,9 @@ class SentenceTransformerEmbedder:
             ) from None
         self.device = pick_device(device)
         try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights: 100%" bar on every command
             self._model = SentenceTransformer(path, device=self.device)
         except Exception as exc:  # the library raises many kinds; all mean "cannot load"
             raise EmbeddingError(

@@ -3,6 +3,8 @@ FTS5 keyword search."""
 
 from __future__ import annotations
 
+import difflib
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -108,15 +110,12 @@ class Reading:
     def filter_documents(self, filters: Filters) -> list[Document]:
         out = []
         wanted = {w.lower() for w in filters.docs}
-        pubs = {p.lower() for p in filters.publishers}
-        kinds = {k.lower() for k in filters.kinds}
         for d in self.documents():
-            names = {d.doc_id, d.file, Path(d.file).name, d.symbol or "", d.short_title or "", *d.aliases}
-            if wanted and not wanted & {n.lower() for n in names if n}:
+            if wanted and not wanted & {n.lower() for n in _names(d)}:
                 continue
-            if pubs and (d.publisher or "").lower() not in pubs:
+            if filters.publishers and not any(words_match(p, d.publisher) for p in filters.publishers):
                 continue
-            if kinds and (d.kind or "").lower() not in kinds:
+            if filters.kinds and not any(words_match(k, d.kind) for k in filters.kinds):
                 continue
             if filters.year_min is not None and (d.year is None or d.year < filters.year_min):
                 continue
@@ -124,6 +123,22 @@ class Reading:
                 continue
             out.append(d)
         return out
+
+    def filter_problems(self, filters: Filters) -> list[str]:
+        """One line per filter value that matches no document, with the nearest names the store
+        holds (a user types "General Asembly" or a kind that no document has)."""
+        docs = self.documents()
+        problems = []
+        for label, values, field in (("publisher", filters.publishers, "publisher"), ("kind", filters.kinds, "kind")):
+            held = sorted({getattr(d, field) for d in docs if getattr(d, field)})
+            for value in values:
+                if not any(words_match(value, h) for h in held):
+                    problems.append(f'no document has {label} "{value}"{_nearest(value, held)}')
+        names = sorted({n for d in docs for n in _names(d) if n != d.doc_id})
+        for value in filters.docs:
+            if value.lower() not in {n.lower() for d in docs for n in _names(d)}:
+                problems.append(f'no document is called "{value}"{_nearest(value, names)}')
+        return problems
 
     def keyword_search(self, match: str, limit: int, allowed: np.ndarray | None = None,
                        weights: tuple[float, float] = (1.0, 0.25)) -> list[tuple[int, float]]:
@@ -148,3 +163,32 @@ class Reading:
 
     def with_document(self, passage: Passage) -> tuple[Passage, Document]:
         return passage, self.document(passage.doc_id)
+
+
+def _names(d: Document) -> set[str]:
+    """The names a --doc filter may give a document by."""
+    return {n for n in (d.doc_id, d.file, Path(d.file).name, d.symbol or "", d.short_title or "", *d.aliases) if n}
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def words_match(wanted: str, value: str | None) -> bool:
+    """A filter value matches a field when its words appear in the field in order, whatever the
+    case: "General Assembly" matches "United Nations General Assembly", "unctad" matches "UNCTAD"."""
+    want, have = _words(wanted), _words(value or "")
+    if not want:
+        return False
+    return any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
+
+
+def _nearest(value: str, names: list[str]) -> str:
+    """'; did you mean "X" or "Y"?' from the names held, or the hint to list them."""
+    lowered = {n.casefold(): n for n in names}
+    close = difflib.get_close_matches(value.casefold(), list(lowered), n=3, cutoff=0.6)
+    if not close:  # a word in common: "Assembly" for "United Nations General Assembly"
+        close = [k for k in lowered if set(_words(value)) & set(_words(k))][:3]
+    if close:
+        return "; did you mean " + " or ".join(f'"{lowered[c]}"' for c in close) + "?"
+    return "; `kb docs` lists what the knowledge base holds"
