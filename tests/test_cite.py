@@ -13,7 +13,8 @@ AGENCY = Document(doc_id="d1", file="agency.pdf", sha256="x", title="Pricing urb
                   authors="Water Agency secretariat", publisher="WAGENCY", year=2003, symbol="WA/R/12",
                   kind="issues paper")
 BOOK = Document(doc_id="d2", file="book.txt", sha256="y", title="Rivers & Reservoirs", short_title="Rivers",
-                authors="Ana Lima; Tom Berg (eds); Tom Berg", publisher="River Press", year=2011, kind="book chapter")
+                authors="Tom Berg; Eva Sand (eds); Ana Lima; Tom Berg", publisher="River Press", year=2011,
+                kind="book chapter")
 
 
 def passage(para=None, page=None, label=None, end=None) -> Passage:
@@ -47,7 +48,8 @@ def test_page_text_is_none_for_text_files():
 
 
 def test_creator_uses_surnames_and_drops_editors():
-    """This test ensures that person authors become surnames, editors are dropped when authors exist."""
+    """This test ensures that person authors become surnames in byline order, and the editors
+    ("A; B (eds)" closes the run of editors) are dropped when authors exist."""
     assert creator(BOOK) == "Lima and Berg"
     assert full_reference(BOOK, passage()) == "Lima and Berg (2011). Rivers & Reservoirs. River Press."
 
@@ -88,3 +90,22 @@ def test_ris_record_has_type_authors_and_end():
     assert lines[0] == "TY  - CHAP" and lines[-1] == "ER  - "
     assert "AU  - Ana Lima" in lines and "AU  - Tom Berg" in lines
     assert "N1  - para. 2" in lines and "AB  - a quote" in lines
+
+
+def test_chapter_entry_has_editors_booktitle_and_no_line_breaks():
+    """This test ensures that a book chapter's BibTeX entry carries the volume's editors and title
+    and the chapter's own title, and that no field of a BibTeX, RIS or CSV export holds a raw line
+    break (a quote from a PDF keeps "if\nthey")."""
+    from kb.answers.export import to_csv
+    from kb.types import Quote
+
+    chapter = replace(BOOK, title="Rivers and Reservoirs (chapter 2: Dams and\nfloods)")
+    entry = bibtex(chapter, quote="only if\nthey pay")
+    assert "title = {{Dams and floods}}" in entry and "booktitle = {Rivers and Reservoirs}" in entry
+    assert "editor = {Tom Berg and Eva Sand}" in entry and "author = {Ana Lima and Tom Berg}" in entry
+    assert "chapter = {2}" in entry and "annote = {only if they pay}" in entry
+    assert all(line.startswith(("@", "  ", "}")) for line in entry.splitlines() if line)
+    assert "AB  - only if they pay" in ris(chapter, quote="only if\nthey pay")
+    q = Quote(quote="only if\nthey pay", passage=passage(para="3"), document=chapter, reference="r", short_reference="s")
+    rows = to_csv([q]).splitlines()
+    assert len(rows) == 2 and "only if they pay" in rows[1]

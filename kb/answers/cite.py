@@ -19,19 +19,41 @@ from kb.types import Citation, Document, Hit, Passage
 _INSTITUTIONAL = re.compile(r"\b(secretariat|organisation|organization|office|commission|committee|"
                             r"conference|department|ministry|bank|agency|council|unit|division|programme)\b", re.IGNORECASE)
 _EDITOR = re.compile(r"\(\s*eds?\.?\s*\)", re.IGNORECASE)
+_CHAPTER_TITLE = re.compile(r"^(?P<book>.+?)\s*\((?:chapter|ch\.)\s*(?P<n>[\w.]+)?\s*[:.\u2013-]\s*(?P<chapter>.+)\)$",
+                            re.IGNORECASE)
 _CHAPTER_KINDS = {"book chapter", "chapter", "incollection"}
 _REPORT_KINDS = {"report", "issues paper", "note by the secretariat", "background report", "briefing paper",
                  "working paper", "policy brief", "technical report", "note", "resolution", "decision"}
 
 
+def authors_and_editors(doc: Document) -> tuple[list[str], list[str]]:
+    """(authors, editors) from the authors field. "(eds)" closes a run of editors: in
+    "A; B (eds); C; D" A and B edited the volume, C and D wrote the chapter."""
+    authors: list[str] = []
+    editors: list[str] = []
+    for name in (a.strip() for a in (doc.authors or "").split(";")):
+        if not name:
+            continue
+        if _EDITOR.search(name):
+            editors += authors + [_EDITOR.sub("", name).strip()]
+            authors = []
+        else:
+            authors.append(name)
+    return authors, editors
+
+
+def chapter_parts(title: str) -> tuple[str, str, str] | None:
+    """(book title, chapter number, chapter title) of "Book (chapter 1: Chapter title)", else None."""
+    m = _CHAPTER_TITLE.match(one_line(title or ""))
+    return (m.group("book"), m.group("n") or "", m.group("chapter")) if m else None
+
+
 def author_list(doc: Document) -> list[str]:
-    """The document's authors as given, editors dropped when there are other authors;
+    """The document's authors in byline order, editors left out when there are authors;
     an institutional author ("UNCTAD secretariat") becomes the publisher's name."""
-    raw = [a.strip() for a in (doc.authors or "").split(";") if a.strip()]
-    plain = [a for a in raw if not _EDITOR.search(a)]
-    names = plain or [_EDITOR.sub("", a).strip() for a in raw]
+    authors, editors = authors_and_editors(doc)
     out: list[str] = []
-    for a in names:
+    for a in authors or editors:
         if _INSTITUTIONAL.search(a) or (doc.publisher and a.lower().startswith(doc.publisher.lower())):
             a = doc.publisher or a
         if a and a not in out:
@@ -130,6 +152,11 @@ def cite_key(doc: Document) -> str:
     return f"{first}{doc.year or 'nd'}{title_words[0] if title_words else ''}"
 
 
+def one_line(text: str) -> str:
+    """A field value on one line: runs of whitespace (a PDF's line breaks) become one space."""
+    return " ".join(text.split())
+
+
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
@@ -156,7 +183,17 @@ def bibtex(doc: Document, passage: Passage | None = None, quote: str | None = No
     if people:
         fields.append(("author", " and ".join(
             _bib_escape(p) if _is_person(p, doc) else "{" + _bib_escape(p) + "}" for p in people)))
-    fields.append(("title", "{" + _bib_escape(doc.title or doc.file) + "}"))
+    parts = chapter_parts(doc.title) if kind == "incollection" else None
+    fields.append(("title", "{" + _bib_escape(parts[2] if parts else doc.title or doc.file) + "}"))
+    if kind == "incollection":
+        written, edited = authors_and_editors(doc)
+        editors = edited if written else []
+        if parts:
+            fields.append(("booktitle", parts[0]))
+        if editors:
+            fields.append(("editor", " and ".join(editors)))
+        if parts and parts[1]:
+            fields.append(("chapter", parts[1]))
     if doc.year:
         fields.append(("year", str(doc.year)))
     if doc.publisher:
@@ -173,7 +210,8 @@ def bibtex(doc: Document, passage: Passage | None = None, quote: str | None = No
         fields.append(("pages", page.split(" ", 1)[1].replace("-", "--")))
     if quote:
         fields.append(("annote", quote))
-    body = ",\n".join(f"  {name} = {{{value if name in ('author', 'title') else _bib_escape(value)}}}" for name, value in fields)
+    body = ",\n".join(f"  {name} = {{{one_line(value if name in ('author', 'title') else _bib_escape(value))}}}"
+                       for name, value in fields)
     return f"@{kind}{{{key or cite_key(doc)},\n{body}\n}}\n"
 
 
@@ -182,8 +220,8 @@ def ris(doc: Document, passage: Passage | None = None, quote: str | None = None)
     kind = bibtex_type(doc)
     ty = {"incollection": "CHAP", "techreport": "RPRT"}.get(kind, "GEN")
     lines = [f"TY  - {ty}"]
-    lines += [f"AU  - {a}" for a in author_list(doc)]
-    lines.append(f"TI  - {doc.title or doc.file}")
+    lines += [f"AU  - {one_line(a)}" for a in author_list(doc)]
+    lines.append(f"TI  - {one_line(doc.title or doc.file)}")
     if doc.year:
         lines.append(f"PY  - {doc.year}")
     if doc.publisher:
@@ -200,7 +238,7 @@ def ris(doc: Document, passage: Passage | None = None, quote: str | None = None)
     if loc:
         lines.append(f"N1  - {loc}")
     if quote:
-        lines.append(f"AB  - {' '.join(quote.split())}")
+        lines.append(f"AB  - {one_line(quote)}")
     lines.append("ER  - ")
     return "\n".join(lines) + "\n"
 

@@ -6,7 +6,7 @@ import csv
 import io
 from collections.abc import Sequence
 
-from kb.answers.cite import bibtex, cite_key, ris
+from kb.answers.cite import bibtex, cite_key, one_line, ris
 from kb.errors import ConfigError
 from kb.types import Quote
 
@@ -19,7 +19,7 @@ def to_markdown(quotes: Sequence[Quote], title: str | None = None) -> str:
     """Block quotes, each followed by its copy-ready reference."""
     lines = [f"# {title}", ""] if title else []
     for q in quotes:
-        lines += ["> " + " ".join(q.quote.split()), ">", f"> \u2014 {q.reference}", ""]
+        lines += ["> " + one_line(q.quote), ">", f"> \u2014 {one_line(q.reference)}", ""]
     return "\n".join(lines)
 
 
@@ -30,10 +30,11 @@ def to_csv(quotes: Sequence[Quote]) -> str:
     w.writeheader()
     for q in quotes:
         p = q.passage
-        w.writerow({"quote": q.quote, "reference": q.reference, "short_reference": q.short_reference,
-                    "doc_file": q.document.file, "title": q.document.title, "para": p.para or "",
-                    "page": "" if p.page_start is None else p.page_start, "page_label": p.page_label or "",
-                    "passage_id": p.passage_id})
+        row = {"quote": q.quote, "reference": q.reference, "short_reference": q.short_reference,
+               "doc_file": q.document.file, "title": q.document.title, "para": p.para or "",
+               "page": "" if p.page_start is None else p.page_start, "page_label": p.page_label or "",
+               "passage_id": p.passage_id}
+        w.writerow({k: one_line(str(v)) for k, v in row.items()})  # no line break inside a field
     return buf.getvalue()
 
 
