@@ -240,8 +240,10 @@ def sidebar_status(kbase) -> None:
         st.sidebar.caption(f"No knowledge base yet at `{settings().kb_dir}`.")
         return
     m = kbase.store.manifest
-    st.sidebar.caption(f"Knowledge base `{kbase.store.path}`  \n{m.get('documents', 0)} documents, "
-                       f"{m.get('passages', 0)} passages  \nModel: `{m.get('model')}`  \n"
+    docs = kbase.store.documents()  # read now: another tab or `kb ingest` may have changed the store
+    n_docs, n_passages = len(docs), sum(kbase.store.passage_counts().values())
+    st.sidebar.caption(f"Knowledge base `{kbase.store.path}`  \n{n_docs} document{'' if n_docs == 1 else 's'}, "
+                       f"{n_passages} passage{'' if n_passages == 1 else 's'}  \nModel: `{m.get('model')}`  \n"
                        f"Index: {'approximate (HNSW)' if kbase.store.index.approximate else 'exact'} FAISS + FTS5")
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from ingest.model import RawDocument
 from ingest.quality import detect_language
-from ingest.titles import title_from_headings, title_from_text
+from ingest.titles import clean_title, title_from_blocks, title_from_headings, title_from_text
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +73,10 @@ def load_catalog(folder: Path) -> dict[str, dict]:
 
 # --- guesses from the file itself --------------------------------------------------------------
 
-_SYMBOL = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9\-]{0,9}(?:\.\d+)?(?:/[A-Z0-9][A-Za-z0-9.\-]*){1,7}"
-                     r"(?:\s\(\d{4}\))?")
+_SYMBOL = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9\-]{0,9}(?:\.\d+)?(?:\(\d+\))?"
+                     r"(?:/[A-Z0-9][A-Za-z0-9.\-]*(?:\(\d+\))?){1,7}"
+                     r"(?:\s\(\d{4}\)|\s\(Part [IVX]+\))?")
+_JOINT_DASH = re.compile(r"(?<=\d)\s*[\u2013\u2014]\s*(?=[A-Z]+/)")  # A/79/924–S/2025/351 -> A/79/924-S/2025/351
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+((?:19|20)\d{{2}})\b|\b(?:{_MONTHS})\s+\d{{1,2}},?\s+((?:19|20)\d{{2}})\b")
 _PUBLISHERS = (
@@ -87,9 +89,17 @@ _PUBLISHERS = (
     (re.compile(r"\bWorld Bank\b"), "World Bank"),
     (re.compile(r"\bEuropean (?:Union|Commission|Parliament)\b|Official Journal of the European Union"),
      "European Union"),
+    (re.compile(r"\bJoint Inspection Unit\b"), "Joint Inspection Unit"),
+    (re.compile(r"\bUnited Nations University\b"), "United Nations University"),
     (re.compile(r"\bUnited Nations\b|\bNations Unies\b"), "United Nations"),
 )
-_SYMBOL_PUBLISHERS = (("TD/", "UNCTAD"), ("A/", "United Nations General Assembly"),
+_DISTR = re.compile(r"^Distr\b", re.IGNORECASE)
+_NOT_BODY = re.compile(r"^(?:United Nations|UNITED NATIONS|UNITED|NATIONS|Nations Unies|Naciones Unidas|"
+                       r"(?:GE\.)?\d{2}-\d{5}\b.*|\*\d+\*|\d+|English only|Original:.*|[\d\s/().,*\-]*)$")
+_BODY_NAME = re.compile(r"\b(?:Committee|Board|Council|Assembly|Conference|Commission|Inspection Unit|Subsidiary Body|"
+                        r"University|Meeting of (?:the )?States Parties|Secretariat)\b")
+_PRINCIPAL = re.compile(r"^(General Assembly|Security Council|Economic and Social Council|Secretariat|Trusteeship Council)\b")
+_SYMBOL_PUBLISHERS = (("TD/", "UNCTAD"), ("JIU/", "Joint Inspection Unit"), ("A/", "United Nations General Assembly"),
                       ("S/", "United Nations Security Council"), ("E/", "United Nations Economic and Social Council"))
 _KINDS = (
     (r"\bReport of the Secretary-General\b", "report of the Secretary-General"),
@@ -110,12 +120,17 @@ def find_symbol(text: str, file_name: str = "") -> str | None:
     """The document's own UN symbol: the one the file name spells (A/79/730 <-> A_79_730.pdf),
     else the first symbol in the text (headers come first)."""
     found = []
-    for m in _SYMBOL.finditer(text):
+    for m in _SYMBOL.finditer(_JOINT_DASH.sub("-", text)):
         sym = m.group(0).rstrip(".-")
         if sym.count("/") >= 1 and any(ch.isdigit() for ch in sym) and not sym.startswith(("HTTP", "WWW")):
             found.append(sym)
     stem = re.sub(r"[^A-Za-z0-9.]+", "_", Path(file_name).name).upper()
-    spelled = [sym for sym in found if stem.startswith((_file_key(sym) + "_", _file_key(sym) + "."))]
+
+    def spells(sym: str) -> bool:  # the file name spells the symbol, or the first part of a joint one
+        first = re.split(r"-(?=[A-Z]+/)", sym)[0]
+        return any(stem.startswith((_file_key(s) + "_", _file_key(s) + ".")) for s in {sym, first})
+
+    spelled = [sym for sym in found if spells(sym)]
     if spelled:
         return max(spelled, key=len)
     return found[0] if found else None
@@ -139,8 +154,53 @@ def find_year(text: str, symbol: str | None, creation_date: str | None) -> int |
     return _parse_year((creation_date or "")[:4])
 
 
+def masthead_body(text: str, symbol: str | None = None) -> str | None:
+    """The issuing body a UN masthead names: the lines above "Distr." less "United Nations", the
+    symbol, the job number and the barcode ("Executive Board of the United Nations Development
+    Programme, ..."); without a "Distr." line, the first line of the header that names a body
+    ("Human Rights Committee"), for a document with a symbol only. A principal organ gets "United Nations" in front; of a joint
+    masthead ("General Assembly / Security Council") the first organ."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()][:25]
+    distr = next((i for i, line in enumerate(lines) if _DISTR.match(line)), None)
+    if distr is not None:
+        kept = [b for b in (_SYMBOL.sub(" ", line).strip(" *\u2013-") for line in lines[:distr])
+                if b and not _NOT_BODY.match(b)]
+        body = _organ(" ".join(kept))
+        if body:
+            return body
+    return _organ(_body_line(lines)) if symbol else None
+
+
+def _organ(body: str) -> str | None:
+    body = " ".join(body.split())
+    if not body or len(body.split()) > 25:
+        return None
+    organ = _PRINCIPAL.match(body)
+    return "United Nations " + organ.group(1) if organ else body
+
+
+def _body_line(lines: list[str]) -> str:
+    """The first header line naming a body, with the lines its name wraps onto."""
+    kept = [line for line in lines[:12] if not _NOT_BODY.match(_SYMBOL.sub(" ", line).strip(" *"))]
+    start = next((i for i, line in enumerate(kept) if _BODY_NAME.search(line) and len(line.split()) <= 12
+                  and not line.endswith(".")), None)
+    if start is None:
+        return ""
+    picked = [kept[start]]
+    while start + len(picked) < len(kept) and (re.search(r"\b(?:of|the|to|for|and)$", picked[-1])
+                                               or kept[start + len(picked)][:1].islower()):
+        picked.append(kept[start + len(picked)])
+    return re.sub(r"^(?:\w+ )?(?:[Rr]eport|[Nn]ote) (?:of|by) the ", "", " ".join(picked))
+
+
 def guess_publisher(text: str, symbol: str | None) -> str | None:
-    """The issuing body: from the symbol's series, else from names in the first page's header."""
+    """The issuing body: UNCTAD for its symbols, else the body the masthead names, else names in
+    the first page's header, else the symbol's series."""
+    if symbol and symbol.startswith("TD/"):
+        return "UNCTAD"
+    body = masthead_body(text, symbol)
+    if body:
+        return body
     for prefix, publisher in _SYMBOL_PUBLISHERS:
         if symbol and symbol.startswith(prefix):
             return publisher
@@ -171,9 +231,10 @@ def meaningful_pdf_title(title: str | None, file_name: str = "") -> bool:
 
 
 def _authors(text: str, symbol: str | None, pdf_author: str | None) -> str | None:
-    m = re.search(r"^Prepared by:?\s+(.+)$", text, re.MULTILINE)
-    if m:
-        return m.group(1).strip()
+    m = re.search(r"^(?:Prepared by:?|Inspectors?:?)\s+(.+)$", text[:4000], re.MULTILINE)
+    if m:  # "Eileen A. Cronin and Conrod Hunte" -> "Eileen A. Cronin; Conrod Hunte" (byline order)
+        names = re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group(1).strip().rstrip("."))
+        return "; ".join(n.strip() for n in names if n.strip()) or None
     if re.search(r"\bReport of the Secretary-General\b", text[:2000]):
         return "Secretary-General"
     if symbol:
@@ -191,7 +252,10 @@ def document_fields(raw: RawDocument, file_name: str, catalog_row: dict | None) 
     title = meta.get("title") if meaningful_pdf_title(meta.get("title"), file_name) else None
     if not title:
         headings = [line.text for line in raw.lines[:60] if line.heading_level > 0]
-        title = title_from_headings(headings) or title_from_text(text)
+        first_page = [(line.text, line.blank_before) for line in raw.lines[:80] if line.page in (None, 1)]
+        title = title_from_headings(headings) or title_from_blocks(first_page) or title_from_text(text)
+    if title:
+        title = clean_title(title)
     fields: dict[str, Any] = {
         "title": title,
         "short_title": None,

@@ -23,7 +23,7 @@ _SKIP = re.compile(
     r"Items? \d+.*\bagenda\b.*|\d{4} session|.*\d{4}\s*[–-]\s*\d{1,2} \w+ \d{4}|Please recycle.*|ISSN.*|"
     r"[\d\s/().,*\-–]+)$")
 _DOCTYPE = re.compile(
-    r"^(?:Report of|Report on|Progress report|Note by|Letter dated|Identical letters dated|Annual report|Draft (?:resolution|decision)|"
+    r"^(?:Report of|Report on|Progress report|Note by|Letter dated|Identical letters dated|Annual report|Draft (?:resolution|decision|report)|"
     r"Resolution \d+|Information circular|(?:Annotated )?[Pp]rovisional agenda|Summary record|Statement by|"
     r"Working paper|Views adopted|Decision adopted)")
 _GENERIC = re.compile(r"^(?:(?:Progress |Annual )?(?:[Rr]eport|Note) (?:of|by) the (?:Secretary-General|[Ss]ecretariat|"
@@ -131,3 +131,68 @@ def title_from_headings(headings: list[str]) -> str | None:
             continue
         return h[:MAX_TITLE_CHARS]
     return None
+
+
+_AGENDA = re.compile(r"^(?:[Ii]tems? [\w(). ,]+? of the (?:provisional |annotated |preliminary )?(?:agenda|list)|"
+                     r"[Aa]genda items? \d)")
+_ORGAN_BLOCK = re.compile(r"^(?:United Nations |Special |Standing |Ad Hoc |Executive )?[A-Z][\w\u2019' ,()-]*?"
+                          r"\b(?:Committee|Board|Council|Commission|Fund|University|Body)\b[\w\u2019' ,()-]*$")
+_SUBMITTED = re.compile(r"^(?:Draft (?:resolution|decision)s?|Working paper|Revised draft \w+)\b.*\b(?:submitted|presented) by\b")
+_GENERIC_LINE = re.compile(r"^(?:(?:Progress |Annual )?(?:[Rr]eport|[Nn]ote) (?:of|by) the [\w\- ]{0,60}?"
+                           r"(?:Secretary-General|[Ss]ecretariat|Executive Director|Administrator|Director-General|"
+                           r"High Commissioner[\w ]*|Co-Chairs|Chair|Joint Inspection Unit)|"
+                           r"Note by the [\w ]{0,40}secretariat)\**$")
+_FOOTNOTE_YEAR = re.compile(r"\b((?:19|20)\d{2})\s?\d{1,2}$")
+
+
+def clean_title(title: str) -> str:
+    """One line, no footnote mark glued to a closing year ("February 20251"), no trailing marks."""
+    title = re.sub(r"\s+", " ", title).strip(" :;,*")
+    return _FOOTNOTE_YEAR.sub(r"\1", title)
+
+
+def title_from_blocks(lines: list[tuple[str, bool]]) -> str | None:
+    """A UN document's title from the first page's blocks (runs of lines between paragraph
+    breaks; `lines` are (text, blank_before)), read after the session block that names the agenda
+    item ("Item 8 of the provisional agenda"): the first block that names a kind of document
+    ("Letter dated ...", "Report on ..."); else the block after "Draft resolution submitted by
+    ..."; else the block before a generic "Note by the Secretariat"; else the first block. None
+    when the page has no agenda line."""
+    blocks: list[list[str]] = []
+    for text, blank in lines[:80]:
+        if blank or not blocks:
+            blocks.append([])
+        blocks[-1].append(text.strip())
+    agenda = [i for i, b in enumerate(blocks[:15]) if any(_AGENDA.match(line) for line in b)]
+    header = [i for i, b in enumerate(blocks[:8]) if any(_HEADER_MARK.match(line) for line in b)]
+    if not agenda and not header:
+        return None
+    start = agenda[-1] if agenda else header[-1]
+    seq: list[str] = []
+    for block in blocks[start + 1: start + 12]:
+        kept = []
+        for line in block:
+            if _BODY.match(line):
+                break
+            kept.append(line)
+        text = " ".join(x for x in kept if x)
+        if text and not _HEADER_MARK.match(text) and not _SKIP.match(_SYMBOL.sub(" ", text).strip(" *")):
+            seq.append(text)
+        if len(kept) < len(block) or len(text) > MAX_TITLE_CHARS:
+            break  # the body has begun
+    if not seq:
+        return None
+    kinds = [i for i, t in enumerate(seq) if _DOCTYPE.match(t) and not _GENERIC_LINE.match(t) and not _SUBMITTED.match(t)]
+    submitted = [i for i, t in enumerate(seq) if _SUBMITTED.match(t)]
+    generic = [i for i, t in enumerate(seq) if _GENERIC_LINE.match(t)]
+    if kinds:
+        pick = kinds[0]
+    elif submitted and submitted[0] + 1 < len(seq):
+        pick = submitted[0] + 1
+    elif generic and generic[0] > 0:
+        pick = generic[0] - 1
+    else:
+        pick = next((i for i, t in enumerate(seq) if not _ORGAN_BLOCK.match(t)), 0)
+    if len(seq[pick]) > MAX_TITLE_CHARS:
+        return None
+    return clean_title(seq[pick]) or None

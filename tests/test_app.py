@@ -147,3 +147,30 @@ def test_upload_with_a_nul_byte_in_its_name_gives_no_traceback_and_odd_names_are
         files = sorted(d.file for d in store.documents())
     assert len(files) == 2 and all(f.endswith(".md") and "\x00" not in f for f in files), files
     assert any("orch_ard.md" in f for f in files), files
+
+
+def test_sidebar_counts_follow_the_store_not_the_first_load(monkeypatch, tmp_path):
+    """This test ensures that the sidebar's "N documents, M passages" is read from the store on
+    every run, so a paper added elsewhere (another tab's upload, `kb ingest`) shows at once
+    instead of the counts of the first load."""
+    import shutil
+
+    from kb.config import Settings
+    from kb.library.manage import add_files
+
+    src = FIXTURES / "library"
+    kb_dir = tmp_path / "store"
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    shutil.copy(src / "orchard_brief.md", folder / "orchard_brief.md")
+    from ingest.pipeline import sync
+    from kb.embed.encoders import HashEmbedder
+
+    sync(folder, kb_dir, HashEmbedder(64), Settings.load(kb_dir=str(kb_dir)), progress=False)
+    at = _app(monkeypatch, kb_dir)
+    assert "1 document," in _text(at)
+    add_files([("harbour_note.md", (src / "harbour_note.md").read_bytes())], Settings.load(kb_dir=str(kb_dir)),
+              embedder=HashEmbedder(64))
+    at.run()
+    assert not at.exception, at.exception
+    assert "2 documents," in _text(at), _text(at)

@@ -189,3 +189,115 @@ def test_title_from_headings_skips_organisations_and_sections():
                 "Executive summary", "Clusters of small firms in Asia", "Introduction"]
     assert title_from_headings(headings) == "Clusters of small firms in Asia"
     assert title_from_headings(["Contents", "Annex I"]) is None
+
+
+def _page(text: str) -> tuple[Line, ...]:
+    """Lines of a first page; an empty line in `text` is a paragraph break."""
+    out, blank = [], False
+    for raw in text.splitlines():
+        if not raw.strip():
+            blank = True
+            continue
+        out.append(Line(raw.strip(), page=1, blank_before=blank))
+        blank = False
+    return tuple(out)
+
+
+BOARD_PAGE = """United Nations XB/2025/7
+
+Executive Board of the
+Orchard Development Programme and the
+Harbour Fund
+
+Distr.: General
+3 March 2025
+
+Original: English
+
+25-99999 (E) 040325
+*2599999*
+
+United Nations Harbour Fund
+Annual session 2025
+Item 4 of the provisional agenda
+Financial matters
+
+Report on ferry maintenance for the period from 1 January to
+31 December 20241
+
+Summary
+The present report reviews ferry maintenance."""
+
+LETTER_PAGE = """United Nations X/80/9\u2013Y/2025/41
+
+General Assembly
+Security Council
+
+Distr.: General
+17 January 2025
+
+Original: English
+
+Agenda items 32 and 69
+
+Prevention of harbour disputes
+
+Fisheries questions
+
+Letter dated 16 January 2025 from the Permanent Representative
+of Ruritania to the United Nations addressed to the Secretary-General
+
+I have the honour to transmit the statement of the Ministry (see annex).
+
+(Signed) Ana Lima"""
+
+DRAFT_PAGE = """United Nations X/AC.7/2025/L.3
+
+General Assembly
+
+Distr.: Limited
+5 June 2025
+
+Original: English
+
+Special Committee on Harbours
+
+Draft resolution submitted by the Chair
+
+Safe harbours for small island economies
+
+The General Assembly,
+Recalling its resolution 1 (I),"""
+
+
+@pytest.mark.parametrize(("page", "name", "want"), [
+    (BOARD_PAGE, "XB_2025_7.en.pdf", {
+        "title": "Report on ferry maintenance for the period from 1 January to 31 December 2024",
+        "publisher": "Executive Board of the Orchard Development Programme and the Harbour Fund",
+        "symbol": "XB/2025/7", "year": 2025}),
+    (LETTER_PAGE, "X_80_9.en.pdf", {
+        "title": "Letter dated 16 January 2025 from the Permanent Representative of Ruritania to the United "
+                 "Nations addressed to the Secretary-General",
+        "publisher": "United Nations General Assembly", "symbol": "X/80/9-Y/2025/41"}),
+    (DRAFT_PAGE, "X_AC.7_2025_L.3.en.pdf", {
+        "title": "Safe harbours for small island economies", "publisher": "United Nations General Assembly",
+        "symbol": "X/AC.7/2025/L.3"}),
+])
+def test_un_masthead_gives_title_body_and_joint_symbol(page, name, want):
+    """This test ensures that a UN first page gives the document's own title (not the organ, the
+    session block, the agenda item's titles, "Draft resolution submitted by ..." or a footnote
+    digit glued to the year), the issuing body the masthead names ("United Nations" before a
+    principal organ, the first organ of a joint masthead) and the whole joint symbol."""
+    lines = _page(page)
+    raw = RawDocument(lines=lines, fmt="pdf", meta={"first_text": "\n".join(line.text for line in lines)})
+    fields = document_fields(raw, name, None)
+    for key, value in want.items():
+        assert fields[key] == value, (key, fields[key])
+
+
+def test_prepared_by_gives_every_author_in_byline_order():
+    """This test ensures that "Prepared by A and B" credits both, in that order (not "B (2025)")."""
+    text = "JX/REP/2025/2\nUnited Nations\nReview of harbour safety\nReport of the Inspection Unit\n" \
+           "Prepared by Eileen A. Lima, Tom Berg and Conrod Sand\nGeneva 2025"
+    raw = RawDocument(lines=tuple(Line(t, page=1) for t in text.splitlines()), fmt="pdf", meta={"first_text": text})
+    assert document_fields(raw, "JX_REP_2025_2.en.pdf", None)["authors"] == "Eileen A. Lima; Tom Berg; Conrod Sand"
