@@ -27,7 +27,9 @@ PLACEHOLDER = {
     "Cross-check": "A claim to check, e.g. Governments should build clusters from scratch",
     "Compare": "A topic to compare across documents…",
 }
-VERDICT_ICON = {"supports": "✅", "contradicts": "❌", "not addressed": "➖", "unclear": "❔"}
+# Streamlit's own icon font: emoji render as empty boxes where the system has no emoji font
+VERDICT_ICON = {"supports": ":material/check_circle:", "contradicts": ":material/cancel:",
+                "not addressed": ":material/remove:", "unclear": ":material/help:"}
 
 
 # ---------------------------------------------------------------- resources (once per process)
@@ -95,7 +97,7 @@ def citation_line(c: dict) -> str:
     return c.get("short_reference") or c.get("reference") or c.get("doc_file", "")
 
 
-def source_card(kbase, n: int | None, cite: dict, sentences: list[str], key: str) -> None:
+def source_card(kbase, n: int | None, cite: dict, sentences: list[str], key: str, show_reference: bool = True) -> None:
     """One source: citation line, paragraph with the supporting sentence highlighted,
     neighbouring paragraphs on demand, copy-ready reference."""
     with st.container(border=True):
@@ -105,7 +107,9 @@ def source_card(kbase, n: int | None, cite: dict, sentences: list[str], key: str
         if section:
             st.caption(section)
         st.markdown(f"<div class='kb-passage'>{highlighted(cite['text'], sentences)}</div>", unsafe_allow_html=True)
-        st.code(cite.get("reference", ""), language=None, wrap_lines=True)
+        reference = cite.get("reference", "")
+        if show_reference and reference and reference != citation_line(cite):  # the reference once
+            st.code(reference, language=None, wrap_lines=True)
         if st.toggle("Show neighbouring paragraphs", key=f"ctx-{key}"):
             for p in kbase.neighbours(cite["passage_id"], before=1, after=1):
                 if p.passage_id == cite["passage_id"]:
@@ -173,7 +177,7 @@ def show_quotes(kbase, result: dict, key: str) -> None:
             st.markdown(f"> “{esc(q['quote'])}”", unsafe_allow_html=True)
             st.code(f"“{q['quote']}” {q['reference']}", language=None, wrap_lines=True)
             with st.expander("The whole paragraph"):
-                source_card(kbase, None, cite, [q["quote"]], f"{key}-q{i}")
+                source_card(kbase, None, cite, [q["quote"]], f"{key}-q{i}", show_reference=False)
     cols = st.columns(4)
     names = {"md": ("Markdown", "text/markdown"), "csv": ("CSV", "text/csv"),
              "bib": ("BibTeX", "application/x-bibtex"), "ris": ("RIS", "application/x-research-info-systems")}
@@ -287,10 +291,16 @@ def library_page(kbase) -> None:
         counts = kbase.store.passage_counts() if hasattr(kbase.store, "passage_counts") else {}
         st.dataframe(
             [{"title": d.title, "year": d.year, "symbol": d.symbol or "", "publisher": d.publisher or "",
-              "pages": d.pages, "passages": counts.get(d.doc_id), "file": d.file} for d in docs],
-            hide_index=True, use_container_width=True)
+              "kind": d.kind or "", "pages": str(d.pages) if d.pages else "—", "passages": counts.get(d.doc_id),
+              "file": d.file} for d in docs],
+            hide_index=True, width="stretch",
+            column_config={"title": st.column_config.TextColumn(width="large"),
+                           "publisher": st.column_config.TextColumn(width="medium"),
+                           "pages": st.column_config.TextColumn(help="PDF pages; — for text files")})
     else:
         st.info("No documents yet. Upload papers below, or run `kb ingest FOLDER` in a terminal.")
+    for kind, text in st.session_state.pop("library-messages", []):  # the outcome of the last ingest or removal
+        (st.error if kind == "error" else st.success)(text)
     st.subheader("Add papers")
     files = _uploaded_files()
     if files and st.button("Ingest uploaded files", type="primary"):
@@ -301,34 +311,44 @@ def library_page(kbase) -> None:
             bar.progress(min(done / max(total, 1), 1.0), text=f"{done}/{total}: {name}")
             (results.error if outcome.startswith("skipped") else results.success)(f"{name}: {outcome}")
 
+        lines: list[tuple[str, str]] = []
         try:
             report = kb.add_files([(f.name, f.getvalue()) for f in files], settings=settings(),
                                   embedder=kbase.embedder if kbase else None, on_file=on_file)
-            bar.progress(1.0, text="Done")
-            st.success(report.summary())
+            lines = [("error", f"{name}: skipped: {why}") for name, why in report.skipped]
+            lines.append(("success", report.summary()))
         except kb.KBError as exc:
-            st.error(str(exc))
+            lines = [("error", str(exc))]
+        st.session_state["library-messages"] = lines  # shown after the rerun, which ends the greyed-out page
+        st.session_state["uploader-round"] = st.session_state.get("uploader-round", 0) + 1
         bump_generation(kb_dir)
+        st.rerun()
     if docs:
         st.subheader("Remove a document")
         labels = {d.doc_id: f"{d.title or d.file} — {d.file}" for d in docs}
-        victim = st.selectbox("Document", list(labels), format_func=labels.get, key="remove-doc")
-        if st.button("Remove from the knowledge base"):
-            try:
-                kb.remove_document(victim, settings=settings())
-                st.success(f"Removed {labels[victim]}")
-                bump_generation(kb_dir)
-                st.rerun()
-            except kb.KBError as exc:
-                st.error(str(exc))
+        victim = st.selectbox("Document", list(labels), format_func=labels.get, key="remove-doc", index=None,
+                              placeholder="Choose the document to remove")
+        if victim is not None:
+            n = counts.get(victim, 0)
+            sure = st.checkbox(f"Yes, remove {labels[victim]} and its {n} passage{'' if n == 1 else 's'} "
+                               "from the knowledge base", key=f"remove-sure-{victim}")
+            if st.button("Remove from the knowledge base", disabled=not sure):
+                try:
+                    kb.remove_document(victim, settings=settings())
+                    st.session_state["library-messages"] = [("success", f"Removed {labels[victim]}")]
+                    bump_generation(kb_dir)
+                    st.rerun()
+                except kb.KBError as exc:
+                    st.error(str(exc))
 
 
 def _uploaded_files() -> list:
     """The files in the uploader. The type check is kb's own (kb.check_upload, a one-line reason per
     file): Streamlit's `type=` check raises before the page runs on a name it refuses (a NUL byte),
     which would replace the whole page with a traceback."""
+    round_ = st.session_state.get("uploader-round", 0)  # a new key empties the uploader after an ingest
     return st.file_uploader("PDF, TXT or Markdown files (.pdf, .txt, .md, .markdown)", accept_multiple_files=True,
-                            key="uploader") or []
+                            key=f"uploader-{round_}") or []
 
 
 def main() -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import parse as _parse
-from ingest.report import SyncReport, iter_report_lines, progress_bar
+from ingest.report import SyncReport, iter_report_lines, plural, progress_bar
 from ingest.scan import (
     CATALOG,
     FileState,
@@ -280,7 +280,7 @@ class _Sync:
                     self._update_metadata(job, outcome.value, catalog)
                 else:
                     buffered.append((job, outcome.value))
-                    self._tell(key, f"{job.kind} ({len(outcome.value.passages)} passages)")
+                    self._tell(key, f"{job.kind} ({plural(len(outcome.value.passages), 'passage')})")
                     if sum(len(p.passages) for _, p in buffered) >= _EMBED_CHUNK:
                         self._write(buffered, catalog)
                         buffered = []

@@ -174,3 +174,73 @@ def test_sidebar_counts_follow_the_store_not_the_first_load(monkeypatch, tmp_pat
     at.run()
     assert not at.exception, at.exception
     assert "2 documents," in _text(at), _text(at)
+
+
+def _fresh_library(tmp_path):
+    """A store of the two fixture papers of its own (these tests change it)."""
+    from ingest.pipeline import sync
+    from kb.config import Settings
+    from kb.embed.encoders import HashEmbedder
+
+    kb_dir = tmp_path / "store"
+    sync(FIXTURES / "library", kb_dir, HashEmbedder(64), Settings.load(kb_dir=str(kb_dir)), progress=False)
+    return kb_dir
+
+
+def test_remove_needs_a_chosen_document_and_a_confirmation_and_says_what_it_did(monkeypatch, tmp_path):
+    """This test ensures that the Library's Remove does nothing in one click: no document is
+    preselected, the button stays disabled until the removal is confirmed, and the message naming
+    the removed paper is still there after the page reloads."""
+    from kb.store.sqlite import Store
+
+    kb_dir = _fresh_library(tmp_path)
+    at = _app(monkeypatch, kb_dir)
+    at.sidebar.radio(key="page").set_value("Library").run()
+    assert at.selectbox(key="remove-doc").value is None
+    assert not [b for b in at.button if b.label == "Remove from the knowledge base"]
+    with Store.open(kb_dir) as store:
+        victim = store.find_document("orchard_brief.md").doc_id
+    at.selectbox(key="remove-doc").set_value(victim).run()
+    remove = next(b for b in at.button if b.label == "Remove from the knowledge base")
+    assert remove.disabled
+    at.checkbox(key=f"remove-sure-{victim}").check().run()
+    next(b for b in at.button if b.label == "Remove from the knowledge base").click().run()
+    assert not at.exception, at.exception
+    assert any("Removed" in s.value and "orchard_brief.md" in s.value for s in at.success), [s.value for s in at.success]
+    with Store.open(kb_dir) as store:
+        assert {d.file for d in store.documents()} == {"harbour_note.md"}
+
+
+def test_a_bad_upload_shows_its_reason_and_leaves_nothing_in_uploads(monkeypatch, tmp_path):
+    """This test ensures that a broken 6-byte PDF and a .docx each get a line naming the file and
+    the fix after the ingest (not only a count of skipped files), that the broken PDF is not kept
+    in uploads/, and that the good file is ingested."""
+    kb_dir = _fresh_library(tmp_path)
+    at = _app(monkeypatch, kb_dir)
+    at.sidebar.radio(key="page").set_value("Library").run()
+    at.file_uploader[0].set_value([("tiny.pdf", b"%PDF-1", "application/pdf"),
+                                   ("notes.docx", b"PK\x03\x04", "application/octet-stream"),
+                                   ("ferries.md", b"# Ferries\n\n1. Ferries sail daily.\n", "text/markdown")]).run()
+    next(b for b in at.button if b.label == "Ingest uploaded files").click().run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("tiny.pdf" in e and "not a readable PDF" in e for e in errors), errors
+    assert any("notes.docx" in e and "convert it" in e for e in errors), errors
+    assert any("1 added" in s.value for s in at.success)
+    assert sorted(p.name for p in (kb_dir / "uploads").iterdir()) == ["ferries.md"]
+
+
+def test_quote_card_shows_the_reference_once_and_the_library_no_none_pages(monkeypatch, library_kb):
+    """This test ensures that a verified quote's card gives its reference once (not again in the
+    paragraph card under it), and that text files show "—" pages in the Library, not "None"."""
+    at = _app(monkeypatch, library_kb)
+    at.sidebar.radio(key="mode").set_value("Quote").run()
+    at.chat_input[0].set_value("boatyard clusters").run()
+    assert not at.exception, at.exception
+    codes = [c.value for c in at.code]
+    assert codes, "a quote was found"
+    reference = codes[0].rsplit("” ", 1)[-1]
+    assert sum(reference in c for c in codes) == 1, codes
+    at.sidebar.radio(key="page").set_value("Library").run()
+    pages = list(at.dataframe[0].value["pages"])
+    assert pages and all(p == "—" for p in pages), pages

@@ -188,3 +188,12 @@ def test_check_json_fields(water_kb):  # noqa: F811
         assert {"doc_file", "verdict", "evidence"} <= row.keys()
         for e in row["evidence"]:
             assert {"passage_id", "para", "page", "text"} <= e.keys()
+
+
+def test_verdict_reasons_are_plain_words():
+    """This test ensures that the reason an evaluator reads names what the passage does in plain
+    words ("says \"not\" where the other does not", "gives another number"), not feature names
+    such as "negation on one side only"."""
+    sentence = "Exports did not rise in 2004."
+    assert cues("Exports rose in 2004", sentence) == ['one of the two says "not" where the other does not']
+    assert "another number" in " ".join(cues("Staff fell to 400", "Staff fell to 300."))

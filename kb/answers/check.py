@@ -35,10 +35,11 @@ DECIDING = 3  # sentences per document weighed for cues
 def cues(claim: str, sentence: str) -> list[str]:
     """The contradiction cues the judge sees between a claim and an evidence sentence, in words (pure)."""
     f = dict(zip(FEATURES, pair_features(claim, sentence, 0.0)))
-    named = {"negation_mismatch": "negation on one side only",
+    named = {"negation_mismatch": "one of the two says \"not\" where the other does not",
              "prefers_other": "the passage prefers the alternative (rather than / instead of)",
-             "opposite": "opposite words", "degree_flip": "opposite degree (most / least)",
-             "numbers_differ": "numbers differ", "names_differ": "names differ"}
+             "opposite": "the passage uses a word of opposite meaning",
+             "degree_flip": "the passage gives the opposite degree (most / least)",
+             "numbers_differ": "the passage gives another number", "names_differ": "the passage names another one"}
     return [text for key, text in named.items() if f[key]]
 
 
@@ -64,7 +65,7 @@ def judge(claim: str, sentences: Sequence[ScoredSentence], best_overall: float |
     model = model or load_judge()
     best_overall = best_overall if best_overall is not None else (sentences[0].score if sentences else 0.0)
     if not sentences or sentences[0].score < addressed or sentences[0].score < best_overall - MARGIN:
-        return NOT_ADDRESSED, [], "no passage close to the claim", 0.0
+        return NOT_ADDRESSED, [], "no passage of this document is close to the claim", 0.0
     best = sentences[0].score
     top = [s for s in sentences[:DECIDING] if s.score >= best - 0.1]
     judged = [(s, model.predict(pair_features(claim, s.text, s.similarity))) for s in top]
@@ -78,14 +79,14 @@ def judge(claim: str, sentences: Sequence[ScoredSentence], best_overall: float |
     is_con = (con[1].contradicts >= model.decide_contradicts and con[1].contradicts > con[1].supports
               and contradiction_cue(claim, con[0].text))
     if is_sup and not is_con:
-        return SUPPORTS, [sup[0]], f"the judge finds support ({sup[1].supports:.2f})", sup[1].supports
+        return SUPPORTS, [sup[0]], f"a passage says the same (confidence {sup[1].supports:.2f})", sup[1].supports
     if is_con and not is_sup:
         why = "; ".join(cues(claim, con[0].text)) or "the passage says otherwise"
-        return CONTRADICTS, [con[0]], f"{why} ({con[1].contradicts:.2f})", con[1].contradicts
+        return CONTRADICTS, [con[0]], f"{why} (confidence {con[1].contradicts:.2f})", con[1].contradicts
     if is_sup and is_con:
-        return UNCLEAR, [sup[0], con[0]], "its passages point both ways", 0.0
-    return UNCLEAR, top[:2], (f"related passages, but too weak to decide (supports {sup[1].supports:.2f}, "
-                              f"contradicts {con[1].contradicts:.2f})"), 0.0
+        return UNCLEAR, [sup[0], con[0]], "one passage agrees and another disagrees: read both", 0.0
+    return UNCLEAR, top[:2], (f"related passages, but none says clearly yes or no (agreement {sup[1].supports:.2f}, "
+                              f"disagreement {con[1].contradicts:.2f}); read them"), 0.0
 
 
 def overall(verdicts: Sequence[str], scores: Sequence[float] | None = None) -> str:

@@ -95,6 +95,7 @@ def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = No
     folder = settings.kb_path / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
     rejected: list[tuple[str, str]] = []
+    written: list[Path] = []  # files this call adds to the uploads folder
     for name, data in files:
         try:
             safe = check_upload(name, data)
@@ -104,11 +105,17 @@ def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = No
                 on_file(len(rejected), len(files), safe_upload_name(name), f"skipped: {exc}")
             continue
         target = folder / free_name(folder, safe, data)
+        if not target.exists():
+            written.append(target)
         tmp = target.with_name("." + target.name + ".part")
         tmp.write_bytes(data)
         os.replace(tmp, target)
     report = sync(folder, settings.kb_path, _embedder(settings, embedder), settings, progress=False,
                   key_prefix=UPLOADS + "/", on_file=on_file)
+    skipped = {name for name, _ in report.skipped}
+    for target in written:  # an upload that could not be read is not kept: it is in no knowledge base
+        if f"{UPLOADS}/{target.name}" in skipped:
+            target.unlink(missing_ok=True)
     report.skipped[:0] = [(UPLOADS + "/" + n, reason) for n, reason in rejected]
     return report
 
