@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest import parse as _parse
-from ingest.report import SyncReport, iter_report_lines, plural, progress_bar
+from ingest.report import Progress, SyncReport, iter_report_lines, plural
 from ingest.scan import (
     CATALOG,
     FileState,
@@ -121,6 +121,7 @@ class _Sync:
         self.root = str(folder.resolve())
         self.report = SyncReport()
         self.last_save = time.monotonic()
+        self.bars = Progress(0, False, self.report)
 
     # ------------------------------------------------------------------ planning
     def run(self) -> SyncReport:
@@ -265,14 +266,14 @@ class _Sync:
         load = getattr(self.embedder, "load", None)
         if callable(load):  # a lazy embedder loads here, before the workers fork and tokenise
             load()
-        bar = progress_bar(len(tasks), self.progress)
+        self.bars = Progress(len(tasks), self.progress, self.report)
         self._told, self._total = 0, len(tasks)
         buffered: list[tuple[_Job, ParsedDocument]] = []
         try:
             results = run_parallel(fn, tasks, workers=cpu_workers(2), timeout=self.settings.file_timeout)
             for key, outcome in results:
                 job = by_key[key]
-                bar.set_postfix_str(Path(key).name[-40:], refresh=False)
+                self.bars.read(key, outcome.value if outcome.ok else None, embeds=job.kind != "metadata")
                 if not outcome.ok:
                     self._failed(job, outcome)
                     self._tell(key, "skipped: " + (self.report.skipped[-1][1] if self.report.skipped else outcome.reason))
@@ -284,10 +285,9 @@ class _Sync:
                     if sum(len(p.passages) for _, p in buffered) >= _EMBED_CHUNK:
                         self._write(buffered, catalog)
                         buffered = []
-                bar.update(1)
             self._write(buffered, catalog)
         finally:
-            bar.close()
+            self.bars.close()
 
     def _write(self, buffered: list[tuple[_Job, ParsedDocument]], catalog: dict[str, dict]) -> None:
         """Embed the buffered documents together, then commit each in its own transaction."""
@@ -299,6 +299,7 @@ class _Sync:
         ahead = ({"tokens": [t for _, parsed in buffered for t in parsed.tokens],
                   "groups": [d for d, (_, parsed) in enumerate(buffered) for _ in parsed.passages]}
                  if all(len(parsed.tokens) == len(parsed.passages) for _, parsed in buffered) and texts else {})
+        t0 = time.monotonic()
         if self.settings.sentence_vectors:
             spans = [sp for _, parsed in buffered
                      for sp in (parsed.sentence_spans or [sentence_spans(p.text) for p in parsed.passages])]
@@ -307,6 +308,7 @@ class _Sync:
         else:
             vectors = self.embedder.encode(texts, batch_size=self.settings.batch_size, **ahead)
             sentences = [None] * len(texts)
+        t1 = self.bars.embedded(len(texts), since=t0)
         store, start = self.store, 0
         for job, parsed in buffered:
             n = len(parsed.passages)
@@ -331,6 +333,7 @@ class _Sync:
         if time.monotonic() - self.last_save > _SAVE_EVERY_S:
             store.save()
             self.last_save = time.monotonic()
+        self.report.write_seconds += time.monotonic() - t1
 
     def _update_metadata(self, job: _Job, parsed: ParsedDocument, catalog: dict[str, dict]) -> None:
         store = self.store

@@ -273,3 +273,16 @@ def test_words_match_needs_every_word_in_order():
     assert not words_match("Assembly General", "United Nations General Assembly")
     assert not words_match("Security Council", "United Nations General Assembly")
     assert not words_match("  ", "UNCTAD") and not words_match("UNCTAD", None)
+
+
+def test_ingest_reports_each_stage(capsys, papers, tmp_path):
+    """This test ensures that `kb ingest` ends with a per-stage summary (files and pages read,
+    passages embedded and written, with seconds) in text and JSON, so a long folder says where
+    its time went; an ingest with nothing to do has no stages line."""
+    out = _ingest(capsys, papers, tmp_path / "kb")
+    line = next(x for x in out.splitlines() if x.startswith("stages:"))
+    assert "read 2 files" in line and "embedded" in line and " s;" in line and "PDF page" not in line
+    report = json.loads(_ingest(capsys, papers, tmp_path / "kb2", "--json"))
+    assert report["stages"]["read"] == {"files": 2, "pages": 0}
+    assert report["stages"]["embed"]["passages"] == report["passages_written"] > 0
+    assert "stages:" not in _ingest(capsys, papers, tmp_path / "kb")
