@@ -294,8 +294,10 @@ def library_page(kbase) -> None:
               "kind": d.kind or "", "pages": str(d.pages) if d.pages else "—", "passages": counts.get(d.doc_id),
               "file": d.file} for d in docs],
             hide_index=True, width="stretch",
-            column_config={"title": st.column_config.TextColumn(width="large"),
-                           "publisher": st.column_config.TextColumn(width="medium"),
+            column_config={"title": st.column_config.TextColumn(width="medium"),
+                           "publisher": st.column_config.TextColumn(width="small"),
+                           "kind": st.column_config.TextColumn(width="small"),
+                           "file": st.column_config.TextColumn(width="small"),
                            "pages": st.column_config.TextColumn(help="PDF pages; — for text files")})
     else:
         st.info("No documents yet. Upload papers below, or run `kb ingest FOLDER` in a terminal.")
