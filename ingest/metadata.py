@@ -15,7 +15,7 @@ from typing import Any
 
 from ingest.model import RawDocument
 from ingest.quality import detect_language
-from ingest.titles import clean_title, title_from_blocks, title_from_headings, title_from_text
+from ingest.titles import clean_title, sentence_case, title_from_blocks, title_from_headings, title_from_text
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,9 @@ _SYMBOL = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9\-]{0,9}(?:\.\d+)?(?:\(\d+\))?"
                      r"(?:\s\(\d{4}\)|\s\(Part [IVX]+\))?")
 _JOINT_DASH = re.compile(r"(?<=\d)\s*[\u2013\u2014]\s*(?=[A-Z]+/)")  # A/79/924–S/2025/351 -> A/79/924-S/2025/351
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATE = re.compile(rf"\b\d{{1,2}}\s+(?:{_MONTHS})\s+((?:19|20)\d{{2}})\b|\b(?:{_MONTHS})\s+\d{{1,2}},?\s+((?:19|20)\d{{2}})\b")
+_DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+((?:19|20)\d{{2}})\b|"
+                   rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+((?:19|20)\d{{2}})\b")
+_COPYRIGHT = re.compile(r"(?:\u00a9|\(c\)|Copyright)[^\n]{0,120}?\b((?:19|20)\d{2})\b")
 _PUBLISHERS = (
     (re.compile(r"\bOECD\b|Organisation for Economic Co-operation and Development"), "OECD"),
     (re.compile(r"\bUNCTAD\b|United Nations Conference on Trade and Development|Trade and Development Board"),
@@ -151,6 +153,9 @@ def find_year(text: str, symbol: str | None, creation_date: str | None) -> int |
         m = re.search(r"(?:^|/)((?:19|20)\d{2})(?:/|$|\))", symbol) or re.search(r"\(((?:19|20)\d{2})\)", symbol)
         if m:
             return int(m.group(1))
+    m = _COPYRIGHT.search(text[:5000])  # "Selection and editorial matter (c) A and B 2007"
+    if m:
+        return int(m.group(1))
     return _parse_year((creation_date or "")[:4])
 
 
@@ -230,11 +235,19 @@ def meaningful_pdf_title(title: str | None, file_name: str = "") -> bool:
     return not _SYMBOL.fullmatch(t)
 
 
+_NAME = r"[A-Z\u00c0-\u00de][\w'\u2019.-]*(?:[ \t]+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]*|de|van|von|der|da)){1,3}"
+_NAMES = rf"({_NAME}(?:(?:,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+){_NAME})*)"  # on one line
+_BYLINES = (re.compile(rf"(?:^|\b(?:was|were|been|is)\s+)[Pp]repared by:?\s+{_NAMES}", re.MULTILINE),
+            re.compile(rf"^Inspectors?:?\s+{_NAMES}", re.MULTILINE),
+            re.compile(rf"^(?:Prof\.|Professor|Dr\.?)\s+{_NAMES}", re.MULTILINE))
+
+
 def _authors(text: str, symbol: str | None, pdf_author: str | None) -> str | None:
-    m = re.search(r"^(?:Prepared by:?|Inspectors?:?)\s+(.+)$", text[:4000], re.MULTILINE)
-    if m:  # "Eileen A. Cronin and Conrod Hunte" -> "Eileen A. Cronin; Conrod Hunte" (byline order)
-        names = re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group(1).strip().rstrip("."))
-        return "; ".join(n.strip() for n in names if n.strip()) or None
+    for byline in _BYLINES:
+        m = byline.search(text[:4000])
+        if m:  # "Eileen A. Cronin and Conrod Hunte" -> "Eileen A. Cronin; Conrod Hunte" (byline order)
+            names = re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group(1).strip().rstrip("."))
+            return "; ".join(n.strip() for n in names if n.strip()) or None
     if re.search(r"\bReport of the Secretary-General\b", text[:2000]):
         return "Secretary-General"
     if symbol:
@@ -255,7 +268,7 @@ def document_fields(raw: RawDocument, file_name: str, catalog_row: dict | None) 
         first_page = [(line.text, line.blank_before) for line in raw.lines[:80] if line.page in (None, 1)]
         title = title_from_headings(headings) or title_from_blocks(first_page) or title_from_text(text)
     if title:
-        title = clean_title(title)
+        title = sentence_case(clean_title(title), "\n".join(line.text for line in raw.lines[:400]))
     fields: dict[str, Any] = {
         "title": title,
         "short_title": None,

@@ -122,8 +122,8 @@ class Progress:
             self.passages.total += len(parsed.passages)
             self.passages.refresh()
         name = key.rsplit("/", 1)[-1][-40:]
-        self.files.set_postfix_str(f"{name}{f' ({pages} p.)' if pages else ''}; "
-                                   f"{plural(self.report.pages_read, 'page')} read", refresh=False)
+        read = f"; {plural(self.report.pages_read, 'page')} read" if self.report.pages_read else ""
+        self.files.set_postfix_str(f"{name}{f' ({pages} p.)' if pages else ''}{read}", refresh=False)
 
     def embedded(self, passages: int, since: float) -> float:
         """`passages` were embedded from `since` (time.monotonic()) to now; returns now."""

@@ -196,3 +196,36 @@ def title_from_blocks(lines: list[tuple[str, bool]]) -> str | None:
     if len(seq[pick]) > MAX_TITLE_CHARS:
         return None
     return clean_title(seq[pick]) or None
+
+
+def sentence_case(title: str, body: str) -> str:
+    """An ALL-CAPS title in the case a citation uses: the first word capitalised, acronyms the
+    body writes in capitals kept ("SME", "OECD"), words the body capitalises mid-sentence kept
+    capitalised ("Italy"), the rest in lower case. Other titles come back as they are."""
+    letters = [c for c in title if c.isalpha()]
+    if not letters or any(c.islower() for c in letters):
+        return title
+    words = re.findall(r"[^\W\d_]+", body)
+    mixed = [w for line in body.splitlines() if any(c.islower() for c in line) for w in re.findall(r"[^\W\d_]+", line)]
+    upper = {w for w in mixed if len(w) > 1 and w.isupper()}
+    lower = {}
+    for i, w in enumerate(words):
+        key = w.lower()
+        if w[:1].isupper() and i and w[1:].islower():
+            lower.setdefault(key, [0, 0])[0] += 1
+        elif w.islower():
+            lower.setdefault(key, [0, 0])[1] += 1
+    out, first = [], True
+    for part in re.split(r"([^\W\d_]+)", title):
+        if not part or not part[0].isalpha():
+            out.append(part)
+            continue
+        if part in upper or (part.rstrip("S") in upper and part.endswith("S")):
+            word = part if part in upper else part.rstrip("S") + "s"
+        elif first or lower.get(part.lower(), [0, 0])[0] > lower.get(part.lower(), [0, 0])[1]:
+            word = part.capitalize()
+        else:
+            word = part.lower()
+        out.append(word)
+        first = False
+    return "".join(out)

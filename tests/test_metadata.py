@@ -301,3 +301,30 @@ def test_prepared_by_gives_every_author_in_byline_order():
            "Prepared by Eileen A. Lima, Tom Berg and Conrod Sand\nGeneva 2025"
     raw = RawDocument(lines=tuple(Line(t, page=1) for t in text.splitlines()), fmt="pdf", meta={"first_text": text})
     assert document_fields(raw, "JX_REP_2025_2.en.pdf", None)["authors"] == "Eileen A. Lima; Tom Berg; Conrod Sand"
+
+
+def test_all_caps_title_takes_the_case_its_body_uses():
+    """This test ensures that a title printed in capitals is cited in sentence case, keeping the
+    acronyms and proper nouns its own text writes that way, and that other titles are untouched."""
+    from ingest.titles import sentence_case
+
+    body = "Harbour clusters in Italy help each SME. The OECD and Italy agree.\nMost clusters grow."
+    assert sentence_case("HARBOUR CLUSTERS AND SME UPGRADING IN ITALY", body) == \
+        "Harbour clusters and SME upgrading in Italy"
+    assert sentence_case("Harbour Clusters in Italy", body) == "Harbour Clusters in Italy"
+
+
+def test_text_papers_without_catalog_get_byline_and_year():
+    """This test ensures that a paper without catalog.csv gets its authors from "was prepared by A
+    and B" or a "Prof. A" byline, and its year from an ordinal date ("23rd September 2009") or a
+    copyright line, instead of "(n.d.)"."""
+    cases = [
+        (("Ferries report\n\nThis background report was prepared by Ana M. Lima and Tom Berg in conjunction "
+         "with the Harbour Programme.\n\n(c) Harbour Press 2004"), "Ana M. Lima; Tom Berg", 2004),
+        (("Briefing session 13\n\nWednesday 23rd September 2009\n\nFerries and ports\nProf. Carlo Sand - "
+         "University of Harbours\n\nSummary"), "Carlo Sand", 2009),
+    ]
+    for text, authors, year in cases:
+        raw = RawDocument(lines=tuple(Line(t) for t in text.splitlines()), fmt="text", meta={"first_text": text})
+        fields = document_fields(raw, "note.txt", None)
+        assert (fields["authors"], fields["year"]) == (authors, year), fields
