@@ -47,6 +47,9 @@ class _Unit:
     page_marks: tuple[tuple[int, int, str | None], ...] = ()
 
 
+_BOX_LABEL = re.compile(r"^(Box\s+[\w.]+)")
+MAX_BOX_TITLE = 120
+
 def split_sentences(text: str) -> list[str]:
     """Sentences (and lines) of `text`; abbreviations and initials do not end a sentence."""
     pieces: list[str] = []
@@ -192,6 +195,10 @@ def to_passages(
     for unit in units:
         parts = split_text(unit.text, count_tokens, budget)
         pos = 0
+        section = unit.section
+        label = _BOX_LABEL.match(unit.text) if unit.kind == "box" else None
+        if label:  # every part of a box carries its label, so each is cited "Box 2"
+            section = (*unit.section, unit.text.split("\n", 1)[0].strip()[:MAX_BOX_TITLE])
         for index, text in enumerate(parts, start=1):
             seq = len(passages)
             page_start, page_end, page_label = unit.page_start, unit.page_end, unit.page_label
@@ -209,7 +216,7 @@ def to_passages(
                     text=text,
                     para=unit.para,
                     part=index if len(parts) > 1 else 0,
-                    section=unit.section,
+                    section=section,
                     kind=unit.kind,
                     page_start=page_start,
                     page_end=page_end,

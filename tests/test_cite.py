@@ -109,3 +109,18 @@ def test_chapter_entry_has_editors_booktitle_and_no_line_breaks():
     q = Quote(quote="only if\nthey pay", passage=passage(para="3"), document=chapter, reference="r", short_reference="s")
     rows = to_csv([q]).splitlines()
     assert len(rows) == 2 and "only if they pay" in rows[1]
+
+
+@pytest.mark.parametrize(("p", "expected"), [
+    (replace(passage(page=5), kind="box", text="Box 2: Outward FDI from China\nChina is ..."), "Box 2, p. 5"),
+    (replace(passage(page=6), kind="box", text="The strategy went on.", section=("II. FDI", "Box 2: Outward FDI")),
+     "Box 2, p. 6"),  # a later part of the box: the label comes from its section
+    (replace(passage(), kind="footnote", text="3 See UNCTAD (1998c)."), "note 3"),
+    (replace(passage(page=9), kind="footnote", text="12/ A/51/23 (Part IV)."), "note 12, p. 9"),
+    (replace(passage(para="4", page=12), section=("ANNEX II", "Statement")), "annex II, para. 4, p. 12"),
+    (replace(passage(para="7"), kind="para", text="7. Boxes of fish."), "para. 7"),
+])
+def test_locator_names_the_box_note_or_annex(p, expected):
+    """This test ensures that a passage in a box, an endnote or an annex is cited with it
+    ("Box 2", "note 3", "annex II"), and an ordinary paragraph is not."""
+    assert locator(p) == expected

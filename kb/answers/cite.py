@@ -106,11 +106,36 @@ def page_text(passage: Passage | None) -> str | None:
     return f"pp. {start}-{end}" if end else f"p. {start}"
 
 
+_BOX = re.compile(r"^(Box\s+[\w.]+?)[.:]?(?:\s|$)")
+_NOTE = re.compile(r"^\*?(\d{1,3})(?:/|\.)?\s")
+_ANNEX = re.compile(r"^(Annex(?:es)?(?:\s+[IVXLC\d]+\b)?)", re.IGNORECASE)
+
+
+def where_in_document(passage: Passage) -> str:
+    """'Box 2', 'note 3' or 'annex II' when the passage stands in one (from its text or its
+    section path), else ''."""
+    if passage.kind == "box":
+        for text in (passage.text, *reversed(passage.section)):
+            m = _BOX.match(text)
+            if m:
+                return m.group(1)
+    if passage.kind == "footnote":
+        m = _NOTE.match(passage.text)
+        if m:
+            return f"note {m.group(1)}"
+    for heading in passage.section:
+        m = _ANNEX.match(heading)
+        if m:
+            return re.sub(r"^annex(?:es)?", lambda w: w.group(0).lower(), m.group(1), flags=re.IGNORECASE)
+    return ""
+
+
 def locator(passage: Passage | None) -> str:
-    """'para. 18, p. 6', 'para. 18', 'p. 6' or '' depending on what the passage has."""
+    """'para. 18, p. 6', 'Box 2, p. 5', 'note 3', 'annex II, para. 4' ... or '' depending on what
+    the passage has."""
     if passage is None:
         return ""
-    parts = []
+    parts = [where] if (where := where_in_document(passage)) else []
     if passage.para:
         parts.append(f"para. {passage.para}")
     page = page_text(passage)
