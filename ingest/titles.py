@@ -140,7 +140,7 @@ _ORGAN_BLOCK = re.compile(r"^(?:United Nations |Special |Standing |Ad Hoc |Execu
 _SUBMITTED = re.compile(r"^(?:Draft (?:resolution|decision)s?|Working paper|Revised draft \w+)\b.*\b(?:submitted|presented) by\b")
 _GENERIC_LINE = re.compile(r"^(?:(?:Progress |Annual )?(?:[Rr]eport|[Nn]ote) (?:of|by) the [\w\- ]{0,60}?"
                            r"(?:Secretary-General|[Ss]ecretariat|Executive Director|Administrator|Director-General|"
-                           r"High Commissioner[\w ]*|Co-Chairs|Chair|Joint Inspection Unit)|"
+                           r"High Commissioner[\w ]*|Co-Chairs|Chair|Joint Inspection Unit)(?: of [A-Z]+)?|"
                            r"Note by the [\w ]{0,40}secretariat)\**$")
 _FOOTNOTE_YEAR = re.compile(r"\b((?:19|20)\d{2})\s?\d{1,2}$")
 
@@ -167,19 +167,33 @@ def title_from_blocks(lines: list[tuple[str, bool]]) -> str | None:
     header = [i for i, b in enumerate(blocks[:8]) if any(_HEADER_MARK.match(line) for line in b)]
     if not agenda and not header:
         return None
-    start = agenda[-1] if agenda else header[-1]
+    start = agenda[0] if agenda else header[-1]
+    following = blocks[start + 1: start + 12]
+    if agenda:  # lines after the agenda item in its own block (a text layer without breaks there)
+        own = blocks[start]
+        at = max(i for i, line in enumerate(own) if _AGENDA.match(line))
+        rest = _logical_lines(own[at + 1:])
+        before = next((i for i, t in enumerate(rest) if _GENERIC_LINE.match(t) or _is_body(t)), len(rest))
+        if before > 1 or (before == len(rest) and rest):  # the agenda item's own title goes first
+            rest = rest[1:]
+        following = [[line] for line in rest] + following
     seq: list[str] = []
-    for block in blocks[start + 1: start + 12]:
-        kept = []
+    for block in following:
+        kept, ended = [], False
         for line in block:
-            if _BODY.match(line):
+            if _is_body(line):
+                ended = True
                 break
+            if (_GENERIC_LINE.match(line) or _DOCTYPE.match(line)) and kept:  # a new element starts here
+                seq.append(" ".join(kept))
+                kept = []
             kept.append(line)
         text = " ".join(x for x in kept if x)
         if text and not _HEADER_MARK.match(text) and not _SKIP.match(_SYMBOL.sub(" ", text).strip(" *")):
             seq.append(text)
-        if len(kept) < len(block) or len(text) > MAX_TITLE_CHARS:
+        if ended or len(text) > MAX_TITLE_CHARS:
             break  # the body has begun
+    seq = [t for t in seq if t and not _HEADER_MARK.match(t) and not _SKIP.match(_SYMBOL.sub(" ", t).strip(" *"))]
     if not seq:
         return None
     kinds = [i for i, t in enumerate(seq) if _DOCTYPE.match(t) and not _GENERIC_LINE.match(t) and not _SUBMITTED.match(t)]
@@ -198,15 +212,43 @@ def title_from_blocks(lines: list[tuple[str, bool]]) -> str | None:
     return clean_title(seq[pick]) or None
 
 
+_SUBJECT_SUMMARY = re.compile(r"^Summary\s+(?:on|of)\s")  # "Summary on progress in ...": a title
+
+
+def _is_body(line: str) -> bool:
+    return bool(_BODY.match(line)) and not _SUBJECT_SUMMARY.match(line)
+
+
+def _all_caps(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) > 3 and not any(c.islower() for c in letters if c not in "s")  # "1990s"
+
+
+def _logical_lines(lines: list[str]) -> list[str]:
+    """Lines with their wrapped continuations joined (a title printed over three lines is one)."""
+    out: list[str] = []
+    last = ""
+    for line in lines:
+        starts = _is_body(line) or _GENERIC_LINE.match(line) or _DOCTYPE.match(line)
+        capitals = _all_caps(last) and _all_caps(line)  # a title set in capitals wraps in capitals
+        if out and (capitals or _continues(last, line)) and not starts:
+            out[-1] = f"{out[-1]} {line}"
+        else:
+            out.append(line)
+        last = line
+    return out
+
+
 def sentence_case(title: str, body: str) -> str:
     """An ALL-CAPS title in the case a citation uses: the first word capitalised, acronyms the
     body writes in capitals kept ("SME", "OECD"), words the body capitalises mid-sentence kept
     capitalised ("Italy"), the rest in lower case. Other titles come back as they are."""
-    letters = [c for c in title if c.isalpha()]
+    letters = [c for w in title.split() if not any(d.isdigit() for d in w) for c in w if c.isalpha()]  # "1990s"
     if not letters or any(c.islower() for c in letters):
         return title
     words = re.findall(r"[^\W\d_]+", body)
-    mixed = [w for line in body.splitlines() if any(c.islower() for c in line) for w in re.findall(r"[^\W\d_]+", line)]
+    mixed = [w for line in body.splitlines() if sum(c.islower() for c in line) > sum(c.isupper() for c in line)
+             for w in re.findall(r"[^\W\d_]+", line)]  # lines of running text, not of capitals
     upper = {w for w in mixed if len(w) > 1 and w.isupper()}
     lower = {}
     for i, w in enumerate(words):

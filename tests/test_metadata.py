@@ -328,3 +328,25 @@ def test_text_papers_without_catalog_get_byline_and_year():
         raw = RawDocument(lines=tuple(Line(t) for t in text.splitlines()), fmt="text", meta={"first_text": text})
         fields = document_fields(raw, "note.txt", None)
         assert (fields["authors"], fields["year"]) == (authors, year), fields
+
+
+@pytest.mark.parametrize(("page", "title"), [
+    # no paragraph breaks after the agenda item: its title, then the document's, then a generic line
+    (("United Nations X/2025/60\n\nEconomic and Social Council\n\nDistr.: General\n8 May 2025\n\n"
+     "Original: English\n\n2025 session\nAgenda item 19 (f)\nSocial questions: harbours\nFerry safety in small "
+     "islands\nReport of the High Commissioner for Harbours\nSummary\nThe present report reviews ferries."),
+     "Ferry safety in small islands"),
+    # a title set in capitals over several lines, right after the agenda item, then "Progress report by"
+    (("UNITED NATIONS TD\nTD/B/99/6\n15 August 1996\nOriginal: ENGLISH\nTRADE AND DEVELOPMENT BOARD\n"
+     "Item 5 of the provisional agenda\nTHE CONTRIBUTION OF HARBOURS TO THE\nDEVELOPMENT OF SMALL ISLAND\n"
+     "ECONOMIES IN THE 1990s\nProgress report by the Secretary-General of UNCTAD\nCONTENTS"),
+     "The contribution of harbours to the development of small island economies in the 1990s"),
+])
+def test_title_after_the_agenda_item_without_paragraph_breaks(page, title):
+    """This test ensures that a masthead whose text layer has no paragraph breaks after the agenda
+    item still gives the document's own title: the agenda item's title is passed over when another
+    line follows it before the generic "Report of ..." line, and a title in capitals is read over
+    all its lines (and cited in sentence case)."""
+    lines = _page(page)
+    raw = RawDocument(lines=lines, fmt="pdf", meta={"first_text": "\n".join(line.text for line in lines)})
+    assert document_fields(raw, "X_2025_60.en.pdf", None)["title"] == title
