@@ -135,6 +135,7 @@ class Filters:
     kinds: tuple[str, ...] = ()
     year_min: int | None = None
     year_max: int | None = None
+    all_versions: bool = False  # also documents a later revision replaces (kb.search.versions)
 
     @property
     def empty(self) -> bool:

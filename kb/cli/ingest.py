@@ -141,20 +141,25 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- docs
 def run_docs(args: argparse.Namespace) -> int:
+    from kb.search.versions import versions
+
     with _open_store(args) as store:
         counts = store.passage_counts()
         docs = store.documents()
+        family = {doc_id: v.describe() for doc_id, v in versions(docs).items()}
         if args.json:
             for d in docs:
-                print(json.dumps({**d.to_dict(), "passages": counts.get(d.doc_id, 0)}, ensure_ascii=False))
+                print(json.dumps({**d.to_dict(), "passages": counts.get(d.doc_id, 0), "version": family.get(d.doc_id, "")},
+                                 ensure_ascii=False))
             return 0
         if not docs:
             print("the knowledge base is empty; add papers with `kb ingest FOLDER`")
             return 0
         rows = [(_clip(d.short_title or d.title, 50), str(d.year or ""), d.symbol or "",
                  _clip(d.publisher or "", 40), _clip(d.kind or "", 24), str(d.pages or ""),
-                 str(counts.get(d.doc_id, 0)), d.file) for d in docs]
-        print(format_table(("title", "year", "symbol", "publisher", "kind", "pages", "passages", "file"), rows))
+                 str(counts.get(d.doc_id, 0)), family.get(d.doc_id, ""), d.file) for d in docs]
+        print(format_table(("title", "year", "symbol", "publisher", "kind", "pages", "passages", "version", "file"),
+                           rows))
     return 0
 
 

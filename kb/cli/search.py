@@ -37,6 +37,8 @@ def add_query_args(p: argparse.ArgumentParser, k_help: str, batch_help: str) -> 
     p.add_argument("--kind", action="append", default=[], help="only documents of this kind (e.g. 'issues paper')")
     p.add_argument("--year-min", type=int, default=None, help="only documents from this year on")
     p.add_argument("--year-max", type=int, default=None, help="only documents up to this year")
+    p.add_argument("--all-versions", action="store_true",
+                   help="also search documents that a later revision (/Rev.N) in the knowledge base replaces")
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help=batch_help)
 
 
@@ -50,7 +52,7 @@ def _open(args: argparse.Namespace):
 
 def _filters(args: argparse.Namespace) -> Filters:
     return Filters(docs=tuple(args.doc), publishers=tuple(args.publisher), kinds=tuple(args.kind),
-                   year_min=args.year_min, year_max=args.year_max)
+                   year_min=args.year_min, year_max=args.year_max, all_versions=args.all_versions)
 
 
 def warn_filters(kb: Any, filters: Filters) -> None:
@@ -83,15 +85,19 @@ def run_search(args: argparse.Namespace) -> int:
             write_jsonl({"id": qid, "hits": [h.to_dict() for h in hits]} for (qid, _), hits in zip(batch, results))
             return 0
         hits = kb.search(args.query, k=k, filters=filters)
+        notes = {h.document.doc_id: kb.version_note(h.document) for h in hits}
         if args.json:
-            write_jsonl([{"query": args.query, "hits": [h.to_dict() for h in hits]}])
+            write_jsonl([{"query": args.query,
+                          "hits": [h.to_dict() | {"version": notes[h.document.doc_id]} for h in hits]}])
         else:
-            print(format_hits(hits) if hits else "no passage matches; try other words or fewer filters")
+            print(format_hits(hits, notes=notes) if hits else "no passage matches; try other words or fewer filters")
     return 0
 
 
-def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600) -> str:
-    """Hits for the terminal: rank, score, citation line, wrapped text."""
+def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600, notes: dict[str, str] | None = None) -> str:
+    """Hits for the terminal: rank, score, citation line, wrapped text; `notes` per doc_id (a
+    version note such as "superseded by X/Rev.1") go under the citation line."""
+    notes = notes or {}
     blocks = []
     for h in hits:
         p, d = h.passage, h.document
@@ -102,6 +108,8 @@ def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600) -> str:
             where.append(f"p. {p.page_label or p.page_start}")
         head = f"[{h.rank}] {h.score:.4f}  {', '.join(where)}  ({d.file})"
         sect = f"    § {p.section_path}" if p.section else ""
+        if notes.get(d.doc_id, "").startswith("superseded"):
+            sect = "\n".join(x for x in (f"    ! {notes[d.doc_id]}", sect) if x)
         text = p.text if len(p.text) <= max_chars else p.text[:max_chars].rsplit(" ", 1)[0] + " ..."
         body = textwrap.fill(text, width=width, initial_indent="    ", subsequent_indent="    ")
         blocks.append("\n".join(x for x in (head, sect, body, f"    id {p.passage_id}") if x))

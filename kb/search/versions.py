@@ -1,0 +1,82 @@
+"""Versions of UN documents: revisions (/Rev.N) replace the document they revise, corrigenda
+(/Corr.N) correct it, addenda (/Add.N) extend it. Pure functions of the documents' symbols.
+
+    TPNW/MSP/2025/11        original, superseded by TPNW/MSP/2025/11/Rev.1
+    TPNW/MSP/2025/11/Rev.1  revision 1 of TPNW/MSP/2025/11 (the latest)
+    E/2025/9/Add.13         addendum 13 to E/2025/9
+
+By default search leaves out a document that a later revision in the store replaces; a filter
+naming it, or `Filters(all_versions=True)`, brings it back, and its hits say what replaced it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kb.types import Document
+
+_PART = re.compile(r"/(Rev|Corr|Add)\.(\d+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Version:
+    """Where a document stands in its symbol family."""
+
+    family: str  # the symbol without /Rev.N and /Corr.N: what its revisions share
+    revision: int = 0  # N of /Rev.N; 0 for the original
+    corrigendum: int = 0  # N of /Corr.N
+    addendum_to: str | None = None  # the parent's symbol, for /Add.N
+    superseded_by: str | None = None  # the symbol of the latest revision, when a later one is in the store
+
+    def describe(self) -> str:
+        """'Rev.1 of X', 'superseded by X/Rev.1', 'Corr.1 to X', 'addendum to X' or ''."""
+        if self.superseded_by:
+            return f"superseded by {self.superseded_by}"
+        if self.corrigendum:
+            return f"Corr.{self.corrigendum} to {self.family}"
+        if self.revision:
+            return f"Rev.{self.revision} of {self.family}"
+        if self.addendum_to:
+            return f"addendum to {self.addendum_to}"
+        return ""
+
+
+def parse_version(symbol: str) -> Version:
+    """The version a symbol names (pure): TPNW/MSP/2025/11/Rev.1 -> family TPNW/MSP/2025/11, revision 1."""
+    revision = corrigendum = 0
+    for kind, n in _PART.findall(symbol):
+        if kind.lower() == "rev":
+            revision = int(n)
+        elif kind.lower() == "corr":
+            corrigendum = int(n)
+    family = re.sub(r"/(?:Rev|Corr)\.\d+", "", symbol, flags=re.IGNORECASE)
+    add = re.search(r"^(.*)/Add\.\d+$", family, re.IGNORECASE)
+    return Version(family=family, revision=revision, corrigendum=corrigendum,
+                   addendum_to=add.group(1) if add else None)
+
+
+def versions(documents: Iterable[Document]) -> dict[str, Version]:
+    """Each document with a symbol and its version; an original or revision that a later
+    revision of the same family replaces carries `superseded_by`. Corrigenda replace nothing."""
+    docs = [d for d in documents if d.symbol]
+    parsed = {d.doc_id: parse_version(d.symbol or "") for d in docs}
+    latest: dict[str, tuple[int, str]] = {}
+    for d in docs:
+        v = parsed[d.doc_id]
+        if not v.corrigendum and v.revision >= latest.get(v.family, (-1, ""))[0]:
+            latest[v.family] = (v.revision, d.symbol or "")
+    out = {}
+    for d in docs:
+        v = parsed[d.doc_id]
+        newest, symbol = latest.get(v.family, (0, ""))
+        if not v.corrigendum and v.revision < newest:
+            v = Version(v.family, v.revision, v.corrigendum, v.addendum_to, superseded_by=symbol)
+        out[d.doc_id] = v
+    return out
+
+
+def superseded(documents: Iterable[Document]) -> set[str]:
+    """The ids of documents a later revision in the same collection replaces."""
+    return {doc_id for doc_id, v in versions(documents).items() if v.superseded_by}
