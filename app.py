@@ -234,10 +234,12 @@ def sidebar_filters(kbase) -> kb.Filters:
         lo, hi = st.sidebar.slider("Years", years[0], years[-1], (years[0], years[-1]), key="f-years")
         if (lo, hi) != (years[0], years[-1]):
             year_min, year_max = lo, hi
+    languages = sorted({d.language for d in docs if d.language})
+    langs = st.sidebar.multiselect("Language", languages, key="f-langs") if len(languages) > 1 else []
     every = st.sidebar.checkbox("Also superseded versions", key="f-versions",
                                 help="Search documents that a later revision (/Rev.N) replaces as well")
     return kb.Filters(docs=tuple(chosen), publishers=tuple(pubs), kinds=tuple(kind_sel),
-                      year_min=year_min, year_max=year_max, all_versions=every)
+                      year_min=year_min, year_max=year_max, all_versions=every, languages=tuple(langs))
 
 
 def sidebar_status(kbase) -> None:

@@ -113,6 +113,7 @@ class Hit:
             "title": d.title,
             "symbol": d.symbol,
             "year": d.year,
+            "language": d.language,
             "para": p.para,
             "page": p.page_start,
             "page_end": p.page_end,
@@ -136,10 +137,12 @@ class Filters:
     year_min: int | None = None
     year_max: int | None = None
     all_versions: bool = False  # also documents a later revision replaces (kb.search.versions)
+    languages: tuple[str, ...] = ()  # ISO 639-1 codes such as "en", "es"
 
     @property
     def empty(self) -> bool:
-        return not (self.docs or self.publishers or self.kinds) and self.year_min is None and self.year_max is None
+        return (not (self.docs or self.publishers or self.kinds or self.languages)
+                and self.year_min is None and self.year_max is None)
 
 
 @dataclass(frozen=True)

@@ -114,3 +114,16 @@ def test_every_revision_and_addendum_among_the_un_pdfs_finds_its_family():
         assert got[symbol] == "addendum to " + symbol.rsplit("/Add.", 1)[0]
     versioned = {s for s in got if "/Rev." in s or "/Corr." in s or "/Add." in s}
     assert all(got[s] for s in versioned) and sum(v.startswith("superseded") for v in got.values()) == 1
+
+
+def test_language_filter_and_label(store, tmp_path, capsys):
+    """This test ensures that --language keeps documents of that language, that a language no
+    document has gets a warning naming the ones held, and that kb docs and JSON hits carry it."""
+    assert main(["search", "ferries", "--language", "en", "--kb", str(store), "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert hits and all(h["language"] == "en" for h in hits)
+    assert main(["search", "ferries", "--language", "de", "--kb", str(store)]) == 0
+    err = capsys.readouterr().err
+    assert 'no document is in language "de"; the knowledge base holds: en' in err
+    assert main(["docs", "--kb", str(store)]) == 0
+    assert "lang" in capsys.readouterr().out.splitlines()[0]

@@ -157,9 +157,9 @@ def run_docs(args: argparse.Namespace) -> int:
             return 0
         rows = [(_clip(d.short_title or d.title, 50), str(d.year or ""), d.symbol or "",
                  _clip(d.publisher or "", 40), _clip(d.kind or "", 24), str(d.pages or ""),
-                 str(counts.get(d.doc_id, 0)), family.get(d.doc_id, ""), d.file) for d in docs]
-        print(format_table(("title", "year", "symbol", "publisher", "kind", "pages", "passages", "version", "file"),
-                           rows))
+                 str(counts.get(d.doc_id, 0)), d.language or "", family.get(d.doc_id, ""), d.file) for d in docs]
+        print(format_table(("title", "year", "symbol", "publisher", "kind", "pages", "passages", "lang", "version",
+                            "file"), rows))
     return 0
 
 

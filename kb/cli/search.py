@@ -37,6 +37,8 @@ def add_query_args(p: argparse.ArgumentParser, k_help: str, batch_help: str) -> 
     p.add_argument("--kind", action="append", default=[], help="only documents of this kind (e.g. 'issues paper')")
     p.add_argument("--year-min", type=int, default=None, help="only documents from this year on")
     p.add_argument("--year-max", type=int, default=None, help="only documents up to this year")
+    p.add_argument("--language", action="append", default=[], metavar="CODE",
+                   help="only documents in this language (ISO code: en, fr, es, ru, ar, zh; `kb docs` shows them)")
     p.add_argument("--all-versions", action="store_true",
                    help="also search documents that a later revision (/Rev.N) in the knowledge base replaces")
     p.add_argument("--batch", type=Path, metavar="FILE.jsonl", help=batch_help)
@@ -52,7 +54,8 @@ def _open(args: argparse.Namespace):
 
 def _filters(args: argparse.Namespace) -> Filters:
     return Filters(docs=tuple(args.doc), publishers=tuple(args.publisher), kinds=tuple(args.kind),
-                   year_min=args.year_min, year_max=args.year_max, all_versions=args.all_versions)
+                   year_min=args.year_min, year_max=args.year_max, all_versions=args.all_versions,
+                   languages=tuple(args.language))
 
 
 def warn_filters(kb: Any, filters: Filters) -> None:
@@ -106,7 +109,8 @@ def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600, notes: 
             where.append(f"para {p.para}" + (f" (part {p.part})" if p.part else ""))
         if p.page_start:
             where.append(f"p. {p.page_label or p.page_start}")
-        head = f"[{h.rank}] {h.score:.4f}  {', '.join(where)}  ({d.file})"
+        lang = f", {d.language}" if d.language and d.language != "en" else ""  # English is the default
+        head = f"[{h.rank}] {h.score:.4f}  {', '.join(where)}  ({d.file}{lang})"
         sect = f"    § {p.section_path}" if p.section else ""
         if notes.get(d.doc_id, "").startswith("superseded"):
             sect = "\n".join(x for x in (f"    ! {notes[d.doc_id]}", sect) if x)

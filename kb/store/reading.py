@@ -117,6 +117,8 @@ class Reading:
                 continue
             if filters.kinds and not any(words_match(k, d.kind) for k in filters.kinds):
                 continue
+            if filters.languages and (d.language or "").lower() not in {x.lower() for x in filters.languages}:
+                continue
             if filters.year_min is not None and (d.year is None or d.year < filters.year_min):
                 continue
             if filters.year_max is not None and (d.year is None or d.year > filters.year_max):
@@ -134,6 +136,11 @@ class Reading:
             for value in values:
                 if not any(words_match(value, h) for h in held):
                     problems.append(f'no document has {label} "{value}"{_nearest(value, held)}')
+        held = sorted({d.language for d in docs if d.language})
+        for value in filters.languages:
+            if value.lower() not in held:
+                problems.append(f'no document is in language "{value}"; the knowledge base holds: '
+                                f'{", ".join(held) or "none detected"}')
         names = sorted({n for d in docs for n in _names(d) if n != d.doc_id})
         for value in filters.docs:
             if value.lower() not in {n.lower() for d in docs for n in _names(d)}:
