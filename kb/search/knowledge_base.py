@@ -31,6 +31,7 @@ from kb.search.keyword import (
     query_terms,
 )
 from kb.search.ranking import FRAME_SIDES, Ranking
+from kb.search.versions import VersionScope
 from kb.sentences import is_reference, strip_framing
 from kb.store.common_terms import PRUNE_FROM, rare_terms
 from kb.store.sqlite import Store
@@ -67,7 +68,7 @@ class KnowledgeBase:
         self.settings = settings
         self._embedder = embedder
         self._doc_terms: dict[str, frozenset[str]] | None = None
-        self._superseded: tuple[int | None, set[str]] = (None, set())  # (store generation, doc ids)
+        self.versions = VersionScope(store)
         self._naming: NamingIndex | None = None
         self._titles: NamingIndex | None = None
         self._names_generation = -1  # the store generation the naming caches were built for
@@ -116,26 +117,28 @@ class KnowledgeBase:
         if not self.store.documents():
             raise StoreError(f'the knowledge base at "{self.store.path}" holds no documents yet; put your papers '
                              "(PDF, TXT, Markdown) in a folder and run `kb ingest FOLDER`")
-        allowed = self.store.allowed_rowids(self.latest_versions(filters or Filters()))
+        filters = filters or Filters()
+        allowed = self.store.allowed_rowids(filters)
+        hidden = set() if filters.all_versions or filters.docs else self.versions.superseded_rowids()
+        if hidden and allowed is not None:
+            allowed = allowed[~np.isin(allowed, list(hidden))]
         if allowed is not None and len(allowed) == 0:
             return [[] for _ in cleaned]
-        return [self._rank(*c, k) for c in self._candidates(cleaned, allowed)]
+        candidates = self._candidates(cleaned, allowed)
+        if hidden and allowed is None:  # few documents to leave out: drop them from the candidates
+            candidates = [tuple({r: v for r, v in side.items() if r not in hidden} for side in c[:3]) + (c[3],)
+                          for c in candidates]
+        return [self._rank(*c, k) for c in candidates]
 
     def latest_versions(self, filters: Filters) -> Filters:
         """`filters`, narrowed to leave out documents a later revision in the store replaces,
         unless they ask for all versions or name documents themselves."""
         if filters.all_versions or filters.docs:
             return filters
-        from kb.search.versions import superseded
-
-        docs = self.store.documents()
-        generation = self.store.generation()
-        if self._superseded[0] != generation:  # once per store generation
-            self._superseded = (generation, superseded(docs))
-        old = self._superseded[1]
+        old = self.versions.superseded_ids()
         if not old:
             return filters
-        return replace(filters, docs=tuple(d.doc_id for d in docs if d.doc_id not in old))
+        return replace(filters, docs=tuple(d.doc_id for d in self.store.documents() if d.doc_id not in old))
 
     def documents_in_scope(self, filters: Filters | None = None) -> list[Document]:
         """The documents a question is put to: those the filters keep, latest versions only."""
@@ -144,10 +147,7 @@ class KnowledgeBase:
 
     def version_note(self, doc: Document) -> str:
         """'superseded by X/Rev.1', 'Rev.1 of X', 'addendum to X' ... or '' for `doc`."""
-        from kb.search.versions import versions
-
-        v = versions(self.store.documents()).get(doc.doc_id)
-        return v.describe() if v else ""
+        return self.versions.note(doc)
 
     def _candidates(self, cleaned: list[str], allowed: np.ndarray | None) -> list[tuple[dict, dict, dict, dict]]:
         """Per query, the dense, keyword and term-pair candidates as {rowid: score} and the

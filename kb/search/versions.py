@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from kb.types import Document
+from kb.types import Document, Filters
 
 _PART = re.compile(r"/(Rev|Corr|Add)\.(\d+)", re.IGNORECASE)
 
@@ -80,3 +81,38 @@ def versions(documents: Iterable[Document]) -> dict[str, Version]:
 def superseded(documents: Iterable[Document]) -> set[str]:
     """The ids of documents a later revision in the same collection replaces."""
     return {doc_id for doc_id, v in versions(documents).items() if v.superseded_by}
+
+
+class VersionScope:
+    """A store's version families, worked out once per store generation: which documents a
+    later revision replaces, and their passages' row ids (what search leaves out by default)."""
+
+    def __init__(self, store: Any) -> None:
+        self.store = store
+        self._generation: int | None = None
+        self._versions: dict[str, Version] = {}
+        self._ids: set[str] = set()
+        self._rows: set[int] = set()
+
+    def _refresh(self) -> None:
+        generation = self.store.generation()
+        if generation != self._generation:
+            self._versions = versions(self.store.documents())
+            self._ids = {doc_id for doc_id, v in self._versions.items() if v.superseded_by}
+            rows = self.store.allowed_rowids(Filters(docs=tuple(self._ids))) if self._ids else None
+            self._rows = set() if rows is None else set(map(int, rows))
+            self._generation = generation
+
+    def superseded_ids(self) -> set[str]:
+        self._refresh()
+        return self._ids
+
+    def superseded_rowids(self) -> set[int]:
+        self._refresh()
+        return self._rows
+
+    def note(self, doc: Document) -> str:
+        """'superseded by X/Rev.1', 'Rev.1 of X', 'addendum to X' ... or ''."""
+        self._refresh()
+        v = self._versions.get(doc.doc_id)
+        return v.describe() if v else ""
