@@ -73,14 +73,15 @@ def load_catalog(folder: Path) -> dict[str, dict]:
 
 # --- guesses from the file itself --------------------------------------------------------------
 
-_SYMBOL = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9\-]{0,9}(?:\.\d+)?(?:\(\d+\))?"
-                     r"(?:/[A-Z0-9][A-Za-z0-9.\-]*(?:\(\d+\))?){1,7}"
+_SYMBOL = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9\-]{0,9}(?:\.\d+)?(?:\(\d+\)\d*)?"
+                     r"(?:/[A-Z0-9][A-Za-z0-9.\-]*(?:\(\d+\)\d*)?){1,7}"
                      r"(?:\s\(\d{4}\)|\s\(Part [IVX]+\))?")
 _JOINT_DASH = re.compile(r"(?<=\d)\s*[\u2013\u2014]\s*(?=[A-Z]+/)")  # A/79/924–S/2025/351 -> A/79/924-S/2025/351
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE = re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTHS})\s+((?:19|20)\d{{2}})\b|"
                    rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+((?:19|20)\d{{2}})\b")
-_COPYRIGHT = re.compile(r"(?:\u00a9|\(c\)|Copyright)[^\n]{0,120}?\b((?:19|20)\d{2})\b")
+_COPYRIGHT = re.compile(r"(?:\u00a9|Copyright)[^\n]{0,120}?\b((?:19|20)\d{2})\b|\(c\)[^\n]{0,120}?\b((?:19|20)\d{2})[ \t]*$",
+                        re.MULTILINE)  # "(c)" only when the year ends its line: "(c) by 2030 halve ..." is a list item
 _PUBLISHERS = (
     (re.compile(r"\bOECD\b|Organisation for Economic Co-operation and Development"), "OECD"),
     (re.compile(r"\bUNCTAD\b|United Nations Conference on Trade and Development|Trade and Development Board"),
@@ -96,11 +97,14 @@ _PUBLISHERS = (
     (re.compile(r"\bUnited Nations\b|\bNations Unies\b"), "United Nations"),
 )
 _DISTR = re.compile(r"^Distr\b", re.IGNORECASE)
-_NOT_BODY = re.compile(r"^(?:United Nations|UNITED NATIONS|UNITED|NATIONS|Nations Unies|Naciones Unidas|"
+_NOT_BODY = re.compile(r"^(?:United Nations|UNITED NATIONS|UNITED|NATIONS|Nations Unies|Naciones Unidas|[A-Z]{1,3}|"
                        r"(?:GE\.)?\d{2}-\d{5}\b.*|\*\d+\*|\d+|English only|Original:.*|[\d\s/().,*\-]*)$")
 _BODY_NAME = re.compile(r"\b(?:Committee|Board|Council|Assembly|Conference|Commission|Inspection Unit|Subsidiary Body|"
                         r"University|Meeting of (?:the )?States Parties|Secretariat)\b")
-_PRINCIPAL = re.compile(r"^(General Assembly|Security Council|Economic and Social Council|Secretariat|Trusteeship Council)\b")
+_ORGANS = ("General Assembly", "Security Council", "Economic and Social Council", "Secretariat", "Trusteeship Council")
+_PRINCIPAL = re.compile(rf"^({'|'.join(_ORGANS)})\b", re.IGNORECASE)
+_UN_SERIES = re.compile(r"^(?:A|S|E|ST|TD|DP|UNW|JIU|CEB|CCPR|CEDAW|CERD|CRC|CAT|CRPD|CMW|HRI|ICCD|FCCC|TPNW|GEGN|UNEP|"
+                        r"UNDP|ECE|ESCAP|ECLAC|ECA|ESCWA|ITC|UNITAR|UNU)[/.]")  # the UN's document series
 _SYMBOL_PUBLISHERS = (("TD/", "UNCTAD"), ("JIU/", "Joint Inspection Unit"), ("A/", "United Nations General Assembly"),
                       ("S/", "United Nations Security Council"), ("E/", "United Nations Economic and Social Council"))
 _KINDS = (
@@ -155,7 +159,7 @@ def find_year(text: str, symbol: str | None, creation_date: str | None) -> int |
             return int(m.group(1))
     m = _COPYRIGHT.search(text[:5000])  # "Selection and editorial matter (c) A and B 2007"
     if m:
-        return int(m.group(1))
+        return int(m.group(1) or m.group(2))
     return _parse_year((creation_date or "")[:4])
 
 
@@ -173,7 +177,7 @@ def masthead_body(text: str, symbol: str | None = None) -> str | None:
         body = _organ(" ".join(kept))
         if body:
             return body
-    return _organ(_body_line(lines)) if symbol else None
+    return _organ(_body_line(lines)) if symbol and _UN_SERIES.match(symbol) else None
 
 
 def _organ(body: str) -> str | None:
@@ -181,14 +185,16 @@ def _organ(body: str) -> str | None:
     if not body or len(body.split()) > 25:
         return None
     organ = _PRINCIPAL.match(body)
-    return "United Nations " + organ.group(1) if organ else body
+    if organ:  # "GENERAL ASSEMBLY" -> "United Nations General Assembly"
+        return "United Nations " + next(o for o in _ORGANS if o.lower() == organ.group(1).lower())
+    return body
 
 
 def _body_line(lines: list[str]) -> str:
     """The first header line naming a body, with the lines its name wraps onto."""
     kept = [line for line in lines[:12] if not _NOT_BODY.match(_SYMBOL.sub(" ", line).strip(" *"))]
     start = next((i for i, line in enumerate(kept) if _BODY_NAME.search(line) and len(line.split()) <= 12
-                  and not line.endswith(".")), None)
+                  and not line.endswith(".") and not any(c.isdigit() for c in line)), None)
     if start is None:
         return ""
     picked = [kept[start]]
@@ -199,8 +205,8 @@ def _body_line(lines: list[str]) -> str:
 
 
 def guess_publisher(text: str, symbol: str | None) -> str | None:
-    """The issuing body: UNCTAD for its symbols, else the body the masthead names, else names in
-    the first page's header, else the symbol's series."""
+    """The issuing body: UNCTAD for its symbols, else the body the masthead names, else the
+    symbol's series, else names in the first page's header."""
     if symbol and symbol.startswith("TD/"):
         return "UNCTAD"
     body = masthead_body(text, symbol)
@@ -235,7 +241,10 @@ def meaningful_pdf_title(title: str | None, file_name: str = "") -> bool:
     return not _SYMBOL.fullmatch(t)
 
 
-_NAME = r"[A-Z\u00c0-\u00de][\w'\u2019.-]*(?:[ \t]+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]*|de|van|von|der|da)){1,3}"
+_NAME = (r"[A-Z\u00c0-\u00de][\w'\u2019.-]*(?:[ \t]+(?:[A-Z\u00c0-\u00de][\w'\u2019.-]*|de|la|le|du|del|della|dos|"
+         r"van|von|der|da|bin|ibn)){1,4}")
+_INSTITUTION_NAME = re.compile(r"\b(?:School|University|Institute|Bank|Centre|Center|College|Department|Ministry|"
+                               r"Office|Programme|Foundation)\b")
 _NAMES = rf"({_NAME}(?:(?:,[ \t]*(?:and[ \t]+)?|[ \t]+and[ \t]+){_NAME})*)"  # on one line
 _BYLINES = (re.compile(rf"(?:^|\b(?:was|were|been|is)\s+)[Pp]repared by:?\s+{_NAMES}", re.MULTILINE),
             re.compile(rf"^Inspectors?:?\s+{_NAMES}", re.MULTILINE),
@@ -247,7 +256,8 @@ def _authors(text: str, symbol: str | None, pdf_author: str | None) -> str | Non
         m = byline.search(text[:4000])
         if m:  # "Eileen A. Cronin and Conrod Hunte" -> "Eileen A. Cronin; Conrod Hunte" (byline order)
             names = re.split(r",\s*(?:and\s+)?|\s+and\s+", m.group(1).strip().rstrip("."))
-            return "; ".join(n.strip() for n in names if n.strip()) or None
+            names = [n.strip() for n in names if n.strip() and not _INSTITUTION_NAME.search(n)]  # "..., Harvard Business School"
+            return "; ".join(names) or None
     if re.search(r"\bReport of the Secretary-General\b", text[:2000]):
         return "Secretary-General"
     if symbol:

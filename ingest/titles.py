@@ -141,8 +141,8 @@ _SUBMITTED = re.compile(r"^(?:Draft (?:resolution|decision)s?|Working paper|Revi
 _GENERIC_LINE = re.compile(r"^(?:(?:Progress |Annual )?(?:[Rr]eport|[Nn]ote) (?:of|by) the [\w\- ]{0,60}?"
                            r"(?:Secretary-General|[Ss]ecretariat|Executive Director|Administrator|Director-General|"
                            r"High Commissioner[\w ]*|Co-Chairs|Chair|Joint Inspection Unit)(?: of [A-Z]+)?|"
-                           r"Note by the [\w ]{0,40}secretariat)\**$")
-_FOOTNOTE_YEAR = re.compile(r"\b((?:19|20)\d{2})\s?\d{1,2}$")
+                           r"Note by the [\w ]{0,40}secretariat)\**$", re.IGNORECASE)
+_FOOTNOTE_YEAR = re.compile(rf"(\b(?:{_MONTHS}|session|[Ss]ession)\s+(?:19|20)\d{{2}})\s?\d{{1,2}}$")  # "February 20251"
 
 
 def clean_title(title: str) -> str:
@@ -156,8 +156,9 @@ def title_from_blocks(lines: list[tuple[str, bool]]) -> str | None:
     breaks; `lines` are (text, blank_before)), read after the session block that names the agenda
     item ("Item 8 of the provisional agenda"): the first block that names a kind of document
     ("Letter dated ...", "Report on ..."); else the block after "Draft resolution submitted by
-    ..."; else the block before a generic "Note by the Secretariat"; else the first block. None
-    when the page has no agenda line."""
+    ..."; else the block before a generic "Note by the Secretariat"; else the first block. Without
+    an agenda line the blocks after the last header mark ("Original: English") are read; None
+    when the page has neither."""
     blocks: list[list[str]] = []
     for text, blank in lines[:80]:
         if blank or not blocks:
@@ -250,6 +251,7 @@ def sentence_case(title: str, body: str) -> str:
     mixed = [w for line in body.splitlines() if sum(c.islower() for c in line) > sum(c.isupper() for c in line)
              for w in re.findall(r"[^\W\d_]+", line)]  # lines of running text, not of capitals
     upper = {w for w in mixed if len(w) > 1 and w.isupper()}
+    plurals = {w[:-1] for w in mixed if re.fullmatch(r"[A-Z]{2,}s", w)}  # "SMEs" in the text: "SMES" -> "SMEs"
     lower = {}
     for i, w in enumerate(words):
         key = w.lower()
@@ -262,8 +264,10 @@ def sentence_case(title: str, body: str) -> str:
         if not part or not part[0].isalpha():
             out.append(part)
             continue
-        if part in upper or (part.rstrip("S") in upper and part.endswith("S")):
-            word = part if part in upper else part.rstrip("S") + "s"
+        if part in upper:
+            word = part
+        elif part.endswith("S") and part[:-1] in plurals:
+            word = part[:-1] + "s"
         elif first or lower.get(part.lower(), [0, 0])[0] > lower.get(part.lower(), [0, 0])[1]:
             word = part.capitalize()
         else:

@@ -124,3 +124,15 @@ def test_locator_names_the_box_note_or_annex(p, expected):
     """This test ensures that a passage in a box, an endnote or an annex is cited with it
     ("Box 2", "note 3", "annex II"), and an ordinary paragraph is not."""
     assert locator(p) == expected
+
+
+def test_annex_locator_needs_the_word_and_csv_leaves_missing_fields_empty():
+    """This test ensures that "Annexation of Crimea" is no annex, "Annex B" keeps its letter, and
+    a CSV export writes nothing (not "None") for a missing title."""
+    from kb.answers.export import to_csv
+    from kb.types import Quote
+
+    assert locator(replace(passage(para="4"), section=("Annexation of Crimea",))) == "para. 4"
+    assert locator(replace(passage(para="4"), section=("Annex B", "Tables"))) == "annex B, para. 4"
+    q = Quote(quote="q", passage=passage(para="3"), document=replace(BOOK, title=None), reference="r")
+    assert "None" not in to_csv([q])

@@ -350,3 +350,37 @@ def test_title_after_the_agenda_item_without_paragraph_breaks(page, title):
     lines = _page(page)
     raw = RawDocument(lines=lines, fmt="pdf", meta={"first_text": "\n".join(line.text for line in lines)})
     assert document_fields(raw, "X_2025_60.en.pdf", None)["title"] == title
+
+
+@pytest.mark.parametrize(("text", "name", "field", "want"), [
+    # an OECD paper citing a UN symbol keeps "OECD", not a sentence naming a council
+    ("G20/OECD Principles of Corporate Governance\nThis publication was approved by the OECD Council on 8 June 2023.\n"
+     "OECD Publishing, Paris", "oecd.pdf", "publisher", "OECD"),
+    # OECD symbols with a year in brackets are read whole
+    ("ECO/WKP(2019)12\nUnclassified\nEconomics Department", "eco.pdf", "symbol", "ECO/WKP(2019)12"),
+    # an older UN masthead: the series letter and capitals do not make the organ
+    ("UNITED NATIONS\nA\nGeneral Assembly\nDistr.\nGENERAL\nA/51/595\n8 November 1996", "A_51_595.en.pdf",
+     "publisher", "United Nations General Assembly"),
+    ("UNITED NATIONS\nGENERAL ASSEMBLY\nDistr.\nGENERAL", "A_52_1.en.pdf", "publisher", "United Nations General Assembly"),
+    # "(c)" of a list item is no copyright line
+    ("Goals, March 2019\nTargets: (a) end hunger; (b) water; and (c) by 2030 halve poverty.\n", "goals.txt", "year", 2019),
+    # a number in a title is not a footnote mark
+    ("Payments: migration to ISO 20022\nThe migration plan.", "iso.txt", "title", "Payments: migration to ISO 20022"),
+])
+def test_metadata_rules_leave_ordinary_documents_alone(text, name, field, want):
+    """This test ensures that the UN masthead rules do not misread ordinary documents (found in
+    review): an OECD text keeps its publisher and whole symbol, an old masthead's series letter is
+    no organ, a list item "(c)" gives no year, and a title's own number stays."""
+    raw = RawDocument(lines=tuple(Line(t, page=1) for t in text.splitlines()), fmt="pdf" if name.endswith(".pdf")
+                      else "text", meta={"first_text": text, "creation_date": "2019-04-02"})
+    assert document_fields(raw, name, None)[field] == want
+
+
+def test_byline_names_keep_particles_and_drop_institutions():
+    """This test ensures that "prepared by Ana García-López, Jean de la Fontaine and Li Wei" gives
+    three authors and that "Professor A, Harvard Business School" gives one."""
+    for text, want in (("This note was prepared by Ana García-López, Jean de la Fontaine and Li Wei.",
+                        "Ana García-López; Jean de la Fontaine; Li Wei"),
+                       ("Clusters\nProfessor Michael Porter, Harvard Business School\n", "Michael Porter")):
+        raw = RawDocument(lines=tuple(Line(t) for t in text.splitlines()), fmt="text", meta={"first_text": text})
+        assert document_fields(raw, "note.txt", None)["authors"] == want

@@ -33,11 +33,13 @@ def test_only_a_later_revision_supersedes():
     """This test ensures that the original and Rev.1 are superseded by Rev.2, that a corrigendum
     and an addendum supersede nothing, and that each says where it stands."""
     docs = [_doc("o", "X/7"), _doc("r1", "X/7/Rev.1"), _doc("r2", "X/7/Rev.2"), _doc("c", "X/7/Corr.1"),
-            _doc("a", "X/7/Add.1"), _doc("n", None), _doc("y", "Y/3")]
+            _doc("c2", "X/7/Rev.2/Corr.1"), _doc("a", "X/7/Add.1"), _doc("n", None), _doc("y", "Y/3"),
+            _doc("z", "Z/1/Corr.1")]
     v = versions(docs)
-    assert superseded(docs) == {"o", "r1"}
+    assert superseded(docs) == {"o", "r1", "c"}  # a corrigendum to the original goes with it
     assert v["o"].describe() == "superseded by X/7/Rev.2" and v["r2"].describe() == "Rev.2 of X/7"
-    assert v["c"].describe() == "Corr.1 to X/7" and v["a"].describe() == "addendum to X/7"
+    assert v["c2"].describe() == "Corr.1 to X/7/Rev.2" and v["z"].describe() == "Corr.1 to Z/1"
+    assert v["a"].describe() == "addendum to X/7"
     assert v["y"].describe() == "" and "n" not in v
 
 

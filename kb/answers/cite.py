@@ -108,7 +108,7 @@ def page_text(passage: Passage | None) -> str | None:
 
 _BOX = re.compile(r"^(Box\s+[\w.]+?)[.:]?(?:\s|$)")
 _NOTE = re.compile(r"^\*?(\d{1,3})(?:/|\.)?\s")
-_ANNEX = re.compile(r"^(Annex(?:es)?(?:\s+[IVXLC\d]+\b)?)", re.IGNORECASE)
+_ANNEX = re.compile(r"^((?:Annex(?:es)?|ANNEX(?:ES)?)\b(?:\s+(?:[IVXLC]+|\d+|[A-Z])\b)?)")  # not "Annexation"
 
 
 def where_in_document(passage: Passage) -> str:

@@ -34,7 +34,7 @@ def to_csv(quotes: Sequence[Quote]) -> str:
                "doc_file": q.document.file, "title": q.document.title, "para": p.para or "",
                "page": "" if p.page_start is None else p.page_start, "page_label": p.page_label or "",
                "passage_id": p.passage_id}
-        w.writerow({k: one_line(str(v)) for k, v in row.items()})  # no line break inside a field
+        w.writerow({k: one_line("" if v is None else str(v)) for k, v in row.items()})  # no line break in a field
     return buf.getvalue()
 
 

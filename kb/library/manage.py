@@ -92,6 +92,7 @@ def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = No
     from kb.library.seam import sync
 
     settings = settings or Settings.load()
+    embedder = _embedder(settings, embedder)  # before any file is written: a refusal leaves nothing behind
     folder = settings.kb_path / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
     rejected: list[tuple[str, str]] = []
@@ -110,8 +111,13 @@ def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = No
         tmp = target.with_name("." + target.name + ".part")
         tmp.write_bytes(data)
         os.replace(tmp, target)
-    report = sync(folder, settings.kb_path, _embedder(settings, embedder), settings, progress=False,
-                  key_prefix=UPLOADS + "/", on_file=on_file)
+    try:
+        report = sync(folder, settings.kb_path, embedder, settings, progress=False,
+                      key_prefix=UPLOADS + "/", on_file=on_file)
+    except BaseException:  # nothing was ingested: the files this call added must not wait for the next sync
+        for target in written:
+            target.unlink(missing_ok=True)
+        raise
     skipped = {name for name, _ in report.skipped}
     for target in written:  # an upload that could not be read is not kept: it is in no knowledge base
         if f"{UPLOADS}/{target.name}" in skipped:

@@ -30,13 +30,14 @@ class Version:
     corrigendum: int = 0  # N of /Corr.N
     addendum_to: str | None = None  # the parent's symbol, for /Add.N
     superseded_by: str | None = None  # the symbol of the latest revision, when a later one is in the store
+    corrects: str = ""  # for /Corr.N: the symbol it corrects (X/7/Rev.1 for X/7/Rev.1/Corr.1)
 
     def describe(self) -> str:
         """'Rev.1 of X', 'superseded by X/Rev.1', 'Corr.1 to X', 'addendum to X' or ''."""
         if self.superseded_by:
             return f"superseded by {self.superseded_by}"
         if self.corrigendum:
-            return f"Corr.{self.corrigendum} to {self.family}"
+            return f"Corr.{self.corrigendum} to {self.corrects or self.family}"
         if self.revision:
             return f"Rev.{self.revision} of {self.family}"
         if self.addendum_to:
@@ -54,13 +55,15 @@ def parse_version(symbol: str) -> Version:
             corrigendum = int(n)
     family = re.sub(r"/(?:Rev|Corr)\.\d+", "", symbol, flags=re.IGNORECASE)
     add = re.search(r"^(.*)/Add\.\d+$", family, re.IGNORECASE)
+    corrects = re.sub(r"/Corr\.\d+", "", symbol, flags=re.IGNORECASE) if corrigendum else ""
     return Version(family=family, revision=revision, corrigendum=corrigendum,
-                   addendum_to=add.group(1) if add else None)
+                   addendum_to=add.group(1) if add else None, corrects=corrects)
 
 
 def versions(documents: Iterable[Document]) -> dict[str, Version]:
     """Each document with a symbol and its version; an original or revision that a later
-    revision of the same family replaces carries `superseded_by`. Corrigenda replace nothing."""
+    revision of the same family replaces carries `superseded_by`, and so does a corrigendum to it
+    (the revision takes the correction in). Corrigenda replace nothing themselves."""
     docs = [d for d in documents if d.symbol]
     parsed = {d.doc_id: parse_version(d.symbol or "") for d in docs}
     latest: dict[str, tuple[int, str]] = {}
@@ -72,8 +75,8 @@ def versions(documents: Iterable[Document]) -> dict[str, Version]:
     for d in docs:
         v = parsed[d.doc_id]
         newest, symbol = latest.get(v.family, (0, ""))
-        if not v.corrigendum and v.revision < newest:
-            v = Version(v.family, v.revision, v.corrigendum, v.addendum_to, superseded_by=symbol)
+        if v.revision < newest:
+            v = Version(v.family, v.revision, v.corrigendum, v.addendum_to, superseded_by=symbol, corrects=v.corrects)
         out[d.doc_id] = v
     return out
 
