@@ -354,8 +354,8 @@ def test_title_after_the_agenda_item_without_paragraph_breaks(page, title):
 
 @pytest.mark.parametrize(("text", "name", "field", "want"), [
     # an OECD paper citing a UN symbol keeps "OECD", not a sentence naming a council
-    ("G20/OECD Principles of Corporate Governance\nThis publication was approved by the OECD Council on 8 June 2023.\n"
-     "OECD Publishing, Paris", "oecd.pdf", "publisher", "OECD"),
+    (("G20/OECD Principles of Corporate Governance\nThis publication was approved by the OECD Council on 8 June 2023.\n"
+     "OECD Publishing, Paris"), "oecd.pdf", "publisher", "OECD"),
     # OECD symbols with a year in brackets are read whole
     ("ECO/WKP(2019)12\nUnclassified\nEconomics Department", "eco.pdf", "symbol", "ECO/WKP(2019)12"),
     # an older UN masthead: the series letter and capitals do not make the organ
