@@ -129,3 +129,18 @@ def test_language_filter_and_label(store, tmp_path, capsys):
     assert 'no document is in language "de"; the knowledge base holds: en' in err
     assert main(["docs", "--kb", str(store)]) == 0
     assert "lang" in capsys.readouterr().out.splitlines()[0]
+
+
+def test_citations_of_an_older_version_say_what_replaced_it(store):
+    """This test ensures that when all versions are searched, a quote from the superseded
+    original is cited with "superseded by ..." in both references, and one from the revision
+    without it."""
+    import kb
+
+    with kb.KnowledgeBase.open(store) as kbase:
+        quotes = kb.find_quotes(kbase, "ferries outer islands winter", filters=Filters(all_versions=True), k=5)
+    by_file = {q.document.file: q for q in quotes}
+    assert "report.txt" in by_file and "report_rev1.txt" in by_file
+    assert by_file["report.txt"].reference.endswith("(Superseded by HB/2025/4/Rev.1.)")
+    assert "(superseded by HB/2025/4/Rev.1)" in by_file["report.txt"].short_reference
+    assert "uperseded" not in by_file["report_rev1.txt"].reference

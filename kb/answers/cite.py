@@ -144,13 +144,22 @@ def locator(passage: Passage | None) -> str:
     return ", ".join(parts)
 
 
+def superseded_note(doc: Document) -> str:
+    """'superseded by X/Rev.1' when search flagged the document as replaced by a revision, else ''."""
+    flag = next((f for f in doc.flags if f.startswith("superseded-by:")), "")
+    return f"superseded by {flag.split(':', 1)[1]}" if flag else ""
+
+
 def short_reference(doc: Document, passage: Passage | None = None) -> str:
-    """`UNCTAD (1999), TD/B/COM.3/22, para. 18, p. 6`."""
+    """`UNCTAD (1999), TD/B/COM.3/22, para. 18, p. 6` (then "(superseded by X/Rev.1)" for an
+    older version)."""
     who = creator(doc)
     label = doc.symbol or doc.short_title or doc.title or doc.file
     if label == who:  # no author or publisher: the title already leads, as in APA
         label = ""
-    return ", ".join(x for x in (f"{who} ({year_text(doc)})", label, locator(passage)) if x)
+    text = ", ".join(x for x in (f"{who} ({year_text(doc)})", label, locator(passage)) if x)
+    note = superseded_note(doc)
+    return f"{text} ({note})" if note else text
 
 
 def full_reference(doc: Document, passage: Passage | None = None) -> str:
@@ -167,7 +176,9 @@ def full_reference(doc: Document, passage: Passage | None = None) -> str:
         text += f". {doc.publisher}"
     if tail:
         text += f", {tail}"
-    return text if text.endswith((".", "?", "!")) else text + "."
+    text = text if text.endswith((".", "?", "!")) else text + "."
+    note = superseded_note(doc)
+    return f"{text} ({note[0].upper() + note[1:]}.)" if note else text
 
 
 def cite_key(doc: Document) -> str:

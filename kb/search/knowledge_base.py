@@ -128,7 +128,8 @@ class KnowledgeBase:
         if hidden and allowed is None:  # few documents to leave out: drop them from the candidates
             candidates = [tuple({r: v for r, v in side.items() if r not in hidden} for side in c[:3]) + (c[3],)
                           for c in candidates]
-        return [self._rank(*c, k) for c in candidates]
+        ranked = [self._rank(*c, k) for c in candidates]
+        return ranked if hidden else [self.versions.mark(hits) for hits in ranked]
 
     def latest_versions(self, filters: Filters) -> Filters:
         """`filters`, narrowed to leave out documents a later revision in the store replaces,

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from kb.types import Document, Filters
+from kb.types import Document, Filters, Hit
+
+SUPERSEDED_FLAG = "superseded-by:"  # a Document flag that citations turn into "superseded by X"
 
 _PART = re.compile(r"/(Rev|Corr|Add)\.(\d+)", re.IGNORECASE)
 
@@ -119,3 +121,18 @@ class VersionScope:
         self._refresh()
         v = self._versions.get(doc.doc_id)
         return v.describe() if v else ""
+
+    def mark(self, hits: list[Hit]) -> list[Hit]:
+        """The hits, a superseded document's flagged "superseded-by:<symbol>" so that its
+        citations say what replaced it."""
+        self._refresh()
+        if not self._ids or not any(h.document.doc_id in self._ids for h in hits):
+            return hits
+        out = []
+        for h in hits:
+            v = self._versions.get(h.document.doc_id)
+            if v and v.superseded_by:
+                flag = SUPERSEDED_FLAG + v.superseded_by
+                h = replace(h, document=replace(h.document, flags=(*h.document.flags, flag)))
+            out.append(h)
+        return out
