@@ -13,7 +13,7 @@ import re
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 _DATE_LINE = re.compile(rf"^\d{{1,2}}\s+(?:{_MONTHS})\s+(?:19|20)\d{{2}}$")
 _SYMBOL = re.compile(r"(?<![\w/.\-])[A-Z][A-Z0-9\-]{0,9}(?:\.\d+)?(?:/[A-Z0-9][A-Za-z0-9.\-]*){1,7}[*\s]*")
-_HEADER_MARK = re.compile(r"^(?:Distr\b.*|DISTR\b.*|Original:.*|ORIGINAL:.*|English only|.*\b\d{2}-\d{5}.*|\*\d{5,}\*.*)$")
+_HEADER_MARK = re.compile(r"^(?:Distr\b.*|DISTR\b.*|Original:.*|ORIGINAL:.*|English only|.*(?<![\d-])\d{2}-\d{5}(?![\d-]).*|\*\d{5,}\*.*)$")
 _SKIP = re.compile(
     r"^(?:United Nations(?: System)?|Nations Unies|Naciones Unidas|General Assembly|Security Council|"
     r"Economic and Social Council|Secretariat|General|GENERAL|Limited|Restricted|English|ENGLISH|UNITED|NATIONS|"

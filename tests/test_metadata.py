@@ -384,3 +384,12 @@ def test_byline_names_keep_particles_and_drop_institutions():
                        ("Clusters\nProfessor Michael Porter, Harvard Business School\n", "Michael Porter")):
         raw = RawDocument(lines=tuple(Line(t) for t in text.splitlines()), fmt="text", meta={"first_text": text})
         assert document_fields(raw, "note.txt", None)["authors"] == want
+
+
+def test_an_isbn_is_no_un_job_number():
+    """This test ensures that an ISBN line ("978-92-64-30000-0") is not read as a UN job number
+    (a header mark after which the title is sought), while "24-19914* (E)" and "GE.25-00925 (E)" are."""
+    from ingest.titles import _HEADER_MARK
+
+    assert not _HEADER_MARK.match("ISBN 978-92-64-30000-0")
+    assert _HEADER_MARK.match("24-19914* (E)    031224") and _HEADER_MARK.match("GE.25-00925 (E)")
