@@ -393,3 +393,19 @@ def test_an_isbn_is_no_un_job_number():
 
     assert not _HEADER_MARK.match("ISBN 978-92-64-30000-0")
     assert _HEADER_MARK.match("24-19914* (E)    031224") and _HEADER_MARK.match("GE.25-00925 (E)")
+
+
+def test_an_eu_act_is_cited_by_its_own_number():
+    """This test ensures that an EU regulation's first page gives the symbol "Regulation (EU)
+    2016/679", its full title in citation case (not "I (Legislative acts) REGULATIONS ..."), the
+    year of its date and the kind, with the European Union as publisher."""
+    text = ("I (Legislative acts) REGULATIONS REGULATION (EU) 2016/679 OF THE EUROPEAN PARLIAMENT\n"
+            "AND OF THE COUNCIL of 27 April 2016 on the protection of harbours with regard to ferries\n"
+            "(Harbour Regulation) (Text with EEA relevance) THE EUROPEAN PARLIAMENT AND THE COUNCIL OF THE\n"
+            "EUROPEAN UNION, Having regard to the Treaty on the Functioning of the European Union,")
+    raw = RawDocument(lines=tuple(Line(t, page=1) for t in text.splitlines()), fmt="pdf", meta={"first_text": text})
+    fields = document_fields(raw, "harbour_regulation.pdf", None)
+    assert fields["symbol"] == "Regulation (EU) 2016/679" and fields["year"] == 2016 and fields["kind"] == "regulation"
+    assert fields["title"] == ("Regulation (EU) 2016/679 of the European Parliament and of the Council of 27 April "
+                               "2016 on the protection of harbours with regard to ferries (Harbour Regulation)")
+    assert fields["publisher"] == "European Union"
