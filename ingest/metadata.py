@@ -265,9 +265,11 @@ def _authors(text: str, symbol: str | None, pdf_author: str | None) -> str | Non
     return pdf_author or None
 
 
-_EU_ACT = re.compile(r"\b(REGULATION|DIRECTIVE|DECISION)\s+\((EU|EC|EEC|Euratom)\)\s+(?:No\s+)?(\d{2,4}/\d{1,4})"
+_EU_ACT = re.compile(r"\b(REGULATION|DIRECTIVE|DECISION)\s+\((EU|EC|EEC|Euratom)\)\s+(No\s+)?(\d{2,4}/\d{1,4})"
                      r"\s+OF\s+THE\s+([A-Z][A-Z ,\n]+?)\s+of\s+(\d{1,2}\s+\w+\s+((?:19|20)\d{2}))\s+(.{10,600}?)"
-                     r"\s*(?:\(Text with EEA relevance\)|THE EUROPEAN PARLIAMENT|THE COUNCIL OF|$)", re.DOTALL)
+                     r"\s*(?:\(Text with EEA relevance\)|\n?THE [A-Z][A-Z ]+,|$)", re.DOTALL)
+_OTHER_ACT = re.compile(r"\b(?:COMMISSION|COUNCIL)\b[A-Z ]*\b(?:REGULATION|DIRECTIVE|DECISION)\b")
+EU_HEADING_CHARS = 300  # an act's own heading opens its first page; one cited further down is not its identity
 _SMALL_WORDS = {"of", "the", "and", "for", "on", "in", "to"}
 
 
@@ -275,13 +277,13 @@ def eu_act(text: str) -> dict | None:
     """Symbol, title, kind and year of an EU act from its first page ("REGULATION (EU) 2016/679 OF
     THE EUROPEAN PARLIAMENT AND OF THE COUNCIL of 27 April 2016 on ..."), None for other texts."""
     m = _EU_ACT.search(text[:4000])
-    if not m:
-        return None
-    kind, ns, number, issuer, date, year, subject = m.groups()
+    if not m or m.start() > EU_HEADING_CHARS or _OTHER_ACT.search(text[:m.start()]):
+        return None  # not this document's own heading (a footnote, or an act another act cites)
+    kind, ns, no, number, issuer, date, year, subject = m.groups()
     issuer = " ".join(w.lower() if w.lower() in _SMALL_WORDS else w.capitalize() for w in issuer.split())
-    symbol = f"{kind.capitalize()} ({ns}) {number}"
+    symbol = f"{kind.capitalize()} ({ns}) {'No ' if no else ''}{number}"  # "Regulation (EC) No 1907/2006"
     title = " ".join(f"{symbol} of the {issuer} of {date} {subject}".split())
-    return {"symbol": symbol, "title": title, "kind": kind.lower(), "year": int(year)}
+    return {"symbol": symbol, "title": title, "kind": kind.lower(), "year": int(year), "publisher": "European Union"}
 
 
 def document_fields(raw: RawDocument, file_name: str, catalog_row: dict | None) -> dict:
@@ -310,7 +312,7 @@ def document_fields(raw: RawDocument, file_name: str, catalog_row: dict | None) 
     }
     act = eu_act(text) if not symbol else None
     if act:  # an EU act is cited by its own number: "Regulation (EU) 2016/679"
-        fields.update(act)
+        fields.update({k: v for k, v in act.items() if k != "publisher" or not fields["publisher"]})
     for key, value in (catalog_row or {}).items():
         if key not in FIELDS or value is None or (isinstance(value, str) and not value.strip()):
             continue

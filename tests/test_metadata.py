@@ -409,3 +409,29 @@ def test_an_eu_act_is_cited_by_its_own_number():
     assert fields["title"] == ("Regulation (EU) 2016/679 of the European Parliament and of the Council of 27 April "
                                "2016 on the protection of harbours with regard to ferries (Harbour Regulation)")
     assert fields["publisher"] == "European Union"
+
+
+@pytest.mark.parametrize(("text", "symbol", "title_end"), [
+    # an OECD paper that cites the act in a footnote is not the act
+    ("OECD Digital Economy Papers\nPrivacy and trade\nBy Ana Lima\n" + "Trade in data grows. " * 20 +
+     "\n1 REGULATION (EU) 2016/679 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL of 27 April 2016 on the protection "
+     "of harbours (Text with EEA relevance)\nOECD Publishing, Paris", None, None),
+    # a Commission decision citing a regulation is not that regulation
+    (("COMMISSION IMPLEMENTING DECISION (EU) 2021/914 of 4 June 2021 pursuant to REGULATION (EU) 2016/679 OF THE "
+     "EUROPEAN PARLIAMENT AND OF THE COUNCIL of 27 April 2016 on harbours (Text with EEA relevance)"), None, None),
+    # another enacting formula ends the title; "No" stays in an older number
+    (("DECISION (EU) 2021/1758 OF THE EUROPEAN CENTRAL BANK\nof 21 September 2021\namending Decision (EU) 2019/1311 "
+     "on harbour operations\nTHE GOVERNING COUNCIL OF THE EUROPEAN CENTRAL BANK,\nHaving regard to the Treaty"),
+     "Decision (EU) 2021/1758", "on harbour operations"),
+    (("REGULATION (EC) No 1907/2006 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL of 18 December 2006 concerning "
+     "harbour chemicals (Text with EEA relevance)"), "Regulation (EC) No 1907/2006", "concerning harbour chemicals"),
+])
+def test_eu_act_rule_reads_only_the_documents_own_heading(text, symbol, title_end):
+    """This test ensures (found in review) that an act cited in a footnote or by another act does
+    not become the document's identity, that any enacting formula ends the title, and that an
+    older act keeps its "No"; an EU act without an Official Journal line is published by the EU."""
+    raw = RawDocument(lines=tuple(Line(t, page=1) for t in text.splitlines()), fmt="pdf", meta={"first_text": text})
+    fields = document_fields(raw, "act.pdf", None)
+    assert fields["symbol"] == symbol
+    if title_end:
+        assert fields["title"].endswith(title_end) and fields["publisher"] == "European Union"

@@ -144,3 +144,17 @@ def test_citations_of_an_older_version_say_what_replaced_it(store):
     assert by_file["report.txt"].reference.endswith("(Superseded by HB/2025/4/Rev.1.)")
     assert "(superseded by HB/2025/4/Rev.1)" in by_file["report.txt"].short_reference
     assert "uperseded" not in by_file["report_rev1.txt"].reference
+
+
+def test_check_marks_a_superseded_document_when_all_versions_are_asked_for(store):
+    """This test ensures (found in review) that a cross-check over all versions cites the original
+    with "superseded by ..." like search and quote do."""
+    import kb
+
+    with kb.KnowledgeBase.open(store) as kbase:
+        verdict = kb.check_claim(kbase, "Ferries sail twice a week.", filters=Filters(all_versions=True))
+    old = next(d for d in verdict.documents if d.document.file == "report.txt")
+    assert "superseded by HB/2025/4/Rev.1" in " ".join(old.references) or not old.references
+    from kb.answers.cite import short_reference
+
+    assert "(superseded by HB/2025/4/Rev.1)" in short_reference(old.document)

@@ -145,7 +145,7 @@ def check_claim(kbase: KnowledgeBase, claim: str, filters: Filters | None = None
     """Cross-check `claim` against every document in scope (all, or those the filters keep)."""
     claim = clean_query(claim)  # text, not empty; no control characters or lone surrogates
     c = gather(kbase, claim, filters=filters, k=k)
-    docs: list[Document] = kbase.documents_in_scope(filters)
+    docs: list[Document] = [kbase.versions.mark_document(d) for d in kbase.documents_in_scope(filters)]
     model = load_judge()
     rows = []
     for doc in docs:

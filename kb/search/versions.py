@@ -122,17 +122,18 @@ class VersionScope:
         v = self._versions.get(doc.doc_id)
         return v.describe() if v else ""
 
+    def mark_document(self, doc: Document) -> Document:
+        """`doc`, flagged "superseded-by:<symbol>" when a later revision replaces it."""
+        self._refresh()
+        v = self._versions.get(doc.doc_id)
+        if v and v.superseded_by:
+            return replace(doc, flags=(*doc.flags, SUPERSEDED_FLAG + v.superseded_by))
+        return doc
+
     def mark(self, hits: list[Hit]) -> list[Hit]:
         """The hits, a superseded document's flagged "superseded-by:<symbol>" so that its
         citations say what replaced it."""
         self._refresh()
         if not self._ids or not any(h.document.doc_id in self._ids for h in hits):
             return hits
-        out = []
-        for h in hits:
-            v = self._versions.get(h.document.doc_id)
-            if v and v.superseded_by:
-                flag = SUPERSEDED_FLAG + v.superseded_by
-                h = replace(h, document=replace(h.document, flags=(*h.document.flags, flag)))
-            out.append(h)
-        return out
+        return [replace(h, document=self.mark_document(h.document)) for h in hits]
