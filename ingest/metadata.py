@@ -105,7 +105,7 @@ _ORGANS = ("General Assembly", "Security Council", "Economic and Social Council"
 _PRINCIPAL = re.compile(rf"^({'|'.join(_ORGANS)})\b", re.IGNORECASE)
 _UN_SERIES = re.compile(r"^(?:A|S|E|ST|TD|DP|UNW|JIU|CEB|CCPR|CEDAW|CERD|CRC|CAT|CRPD|CMW|HRI|ICCD|FCCC|TPNW|GEGN|UNEP|"
                         r"UNDP|ECE|ESCAP|ECLAC|ECA|ESCWA|ITC|UNITAR|UNU)[/.]")  # the UN's document series
-_SYMBOL_PUBLISHERS = (("TD/", "UNCTAD"), ("JIU/", "Joint Inspection Unit"), ("A/", "United Nations General Assembly"),
+_SYMBOL_PUBLISHERS = (("JIU/", "Joint Inspection Unit"), ("A/", "United Nations General Assembly"),
                       ("S/", "United Nations Security Council"), ("E/", "United Nations Economic and Social Council"))
 _KINDS = (
     (r"\bReport of the Secretary-General\b", "report of the Secretary-General"),
@@ -207,7 +207,7 @@ def _body_line(lines: list[str]) -> str:
 def guess_publisher(text: str, symbol: str | None) -> str | None:
     """The issuing body: UNCTAD for its symbols, else the body the masthead names, else the
     symbol's series, else names in the first page's header."""
-    if symbol and symbol.startswith("TD/"):
+    if symbol and symbol.startswith("TD/"):  # before the masthead, which names the Trade and Development Board
         return "UNCTAD"
     body = masthead_body(text, symbol)
     if body:

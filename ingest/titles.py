@@ -142,7 +142,7 @@ _GENERIC_LINE = re.compile(r"^(?:(?:Progress |Annual )?(?:[Rr]eport|[Nn]ote) (?:
                            r"(?:Secretary-General|[Ss]ecretariat|Executive Director|Administrator|Director-General|"
                            r"High Commissioner[\w ]*|Co-Chairs|Chair|Joint Inspection Unit)(?: of [A-Z]+)?|"
                            r"Note by the [\w ]{0,40}secretariat)\**$", re.IGNORECASE)
-_FOOTNOTE_YEAR = re.compile(rf"(\b(?:{_MONTHS}|session|[Ss]ession)\s+(?:19|20)\d{{2}})\s?\d{{1,2}}$")  # "February 20251"
+_FOOTNOTE_YEAR = re.compile(rf"(\b(?:{_MONTHS}|[Ss]ession)\s+(?:19|20)\d{{2}})\s?\d{{1,2}}$")  # "February 20251"
 
 
 def clean_title(title: str) -> str:

@@ -238,7 +238,6 @@ def run_remove(args: argparse.Namespace) -> int:
 
     with _open_store(args) as store:
         d, n = drop_document(store, args.file)
-
-    print(f"removed {d.file} ({n} passage{'' if n == 1 else 's'}); `kb ingest` of its folder adds it again while the file is there",
-          file=sys.stdout)
+    print(f"removed {d.file} ({n} passage{'' if n == 1 else 's'}); "
+          "`kb ingest` of its folder adds it again while the file is there")
     return 0

@@ -88,19 +88,19 @@ def run_search(args: argparse.Namespace) -> int:
             write_jsonl({"id": qid, "hits": [h.to_dict() for h in hits]} for (qid, _), hits in zip(batch, results))
             return 0
         hits = kb.search(args.query, k=k, filters=filters)
-        notes = {h.document.doc_id: kb.version_note(h.document) for h in hits}
         if args.json:
             write_jsonl([{"query": args.query,
-                          "hits": [h.to_dict() | {"version": notes[h.document.doc_id]} for h in hits]}])
+                          "hits": [h.to_dict() | {"version": kb.versions.note(h.document)} for h in hits]}])
         else:
-            print(format_hits(hits, notes=notes) if hits else "no passage matches; try other words or fewer filters")
+            print(format_hits(hits) if hits else "no passage matches; try other words or fewer filters")
     return 0
 
 
-def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600, notes: dict[str, str] | None = None) -> str:
-    """Hits for the terminal: rank, score, citation line, wrapped text; `notes` per doc_id (a
-    version note such as "superseded by X/Rev.1") go under the citation line."""
-    notes = notes or {}
+def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600) -> str:
+    """Hits for the terminal: rank, score, citation line ("superseded by X/Rev.1" under it for an
+    older version, from the flag search sets), wrapped text."""
+    from kb.answers.cite import superseded_note
+
     blocks = []
     for h in hits:
         p, d = h.passage, h.document
@@ -112,8 +112,8 @@ def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600, notes: 
         lang = f", {d.language}" if d.language and d.language != "en" else ""  # English is the default
         head = f"[{h.rank}] {h.score:.4f}  {', '.join(where)}  ({d.file}{lang})"
         sect = f"    § {p.section_path}" if p.section else ""
-        if notes.get(d.doc_id, "").startswith("superseded"):
-            sect = "\n".join(x for x in (f"    ! {notes[d.doc_id]}", sect) if x)
+        if superseded_note(d):
+            sect = "\n".join(x for x in (f"    ! {superseded_note(d)}", sect) if x)
         text = p.text if len(p.text) <= max_chars else p.text[:max_chars].rsplit(" ", 1)[0] + " ..."
         body = textwrap.fill(text, width=width, initial_indent="    ", subsequent_indent="    ")
         blocks.append("\n".join(x for x in (head, sect, body, f"    id {p.passage_id}") if x))

@@ -146,10 +146,6 @@ class KnowledgeBase:
         scoped = self.latest_versions(filters or Filters())
         return self.store.filter_documents(scoped) if not scoped.empty else self.store.documents()
 
-    def version_note(self, doc: Document) -> str:
-        """'superseded by X/Rev.1', 'Rev.1 of X', 'addendum to X' ... or '' for `doc`."""
-        return self.versions.note(doc)
-
     def _candidates(self, cleaned: list[str], allowed: np.ndarray | None) -> list[tuple[dict, dict, dict, dict]]:
         """Per query, the dense, keyword and term-pair candidates as {rowid: score} and the
         documents it names."""
