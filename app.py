@@ -14,6 +14,7 @@ from pathlib import Path
 import streamlit as st
 
 import kb
+from kb.types import para_label
 
 MODES = {
     "Ask": "Ask a question; get a short answer with numbered sources.",
@@ -114,7 +115,7 @@ def source_card(kbase, n: int | None, cite: dict, sentences: list[str], key: str
             for p in kbase.neighbours(cite["passage_id"], before=1, after=1):
                 if p.passage_id == cite["passage_id"]:
                     continue
-                where = f"para. {p.para}" if p.para else (p.section_path or "")
+                where = para_label(p.para) or p.section_path or ""
                 st.markdown(f"<div class='kb-context'><small>{esc(where)}</small><br>{esc(p.text)}</div>",
                             unsafe_allow_html=True)
 

@@ -215,7 +215,7 @@ def read_pdf(path: Path, password: str | None = None) -> RawDocument:
     if n_chars == 0 or n_chars < MIN_TEXT_PER_PAGE * len(raw_pages) - MIN_TEXT_PER_PAGE:
         raise EmptyDocumentError(f'no text could be extracted from "{name}" (scanned image without a text layer?); '
                                  "run OCR first (e.g. ocrmypdf) or skip it")
-    repaired = 0
+    repaired = respans = 0
     pages: list[list[str]] = []
     for k, raw in enumerate(raw_pages):
         fixed = []
@@ -228,6 +228,11 @@ def read_pdf(path: Path, password: str | None = None) -> RawDocument:
             keep = [i for i in range(len(fixed)) if repeats.get(i, fixed[i]) is not None]
             fixed = [repeats.get(i, fixed[i]) or "" for i in keep]
             raw_pages[k] = [raw[i] for i in keep]
+        joined, n = quality.repair_repeated_spans("\n".join(fixed))
+        if n:  # spans re-emitted across lines: the page's lines are those of the repaired text
+            respans += n
+            fixed = joined.split("\n")
+            raw_pages[k] = list(fixed)
         pages.append(fixed)
     labels = pagenum.page_labels(pages, _pdf_labels(reader))
     lines = _lines(pages, raw_pages, labels)
@@ -243,6 +248,8 @@ def read_pdf(path: Path, password: str | None = None) -> RawDocument:
         flags.append("scanned-ocr")
     if repaired:
         flags.append("doubled-text-repaired")
+    if respans:
+        flags.append("repeated-text-repaired")
     empty_pages = [i for i, t in enumerate(page_texts, start=1) if not t.strip()]
     meta = _pdf_info(reader) | {
         "first_text": _first_text(pages),

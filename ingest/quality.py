@@ -131,3 +131,49 @@ def is_missing_document_stub(page_texts: list[str]) -> bool:
     you are looking for does not exist' page)."""
     text = " ".join(page_texts)
     return len(page_texts) <= 2 and len(text) < 1500 and bool(_STUB.search(text))
+
+
+MIN_REPEAT = 40  # characters a re-emitted span must share with the text just before it
+MAX_REPEAT_BACK = 900  # how far back the first copy may start
+_WORDS = re.compile(r"\b[a-z]{3,}\b")  # a repeat worth undoing has running words, not table cells
+_JUNK_GAP = re.compile(r"[^a-z]{0,30}")  # a gap without lower-case words: a page mark ("4.5.2016 L 119/2 EN")
+
+
+def repair_repeated_spans(text: str) -> tuple[str, int]:
+    """Undo text emitted twice in a row across lines, as in PDFs re-typeset from another
+    layout: "... the respect for private and famil ognised in the Charter ... private and
+    family life" keeps one copy ("... private and family life"). A first copy (40 characters or
+    more, often cut mid-word) is dropped when the same characters follow it at once, after at
+    most four stray characters or a page mark without lower-case words. A first copy that starts
+    a line (a heading repeated by the paragraph under it) or has fewer than four running words
+    (table cells) stays. Line breaks count as spaces. Returns the text and the number of repairs."""
+    flat = text.replace("\n", " ")
+    cuts: list[tuple[int, int]] = []
+    i = MIN_REPEAT
+    while i < len(flat) - MIN_REPEAT:
+        if not flat[i - 1].isspace() or flat[i].isspace():
+            i += 1
+            continue
+        key = flat[i:i + MIN_REPEAT]
+        j = flat.rfind(key, max(0, i - MAX_REPEAT_BACK), i - 1)
+        if j < 0 or (cuts and j < cuts[-1][1]) or j == 0 or text[j - 1] == "\n":
+            i += 1
+            continue
+        n = MIN_REPEAT
+        while j + n < i and i + n < len(flat) and flat[j + n] == flat[i + n]:
+            n += 1
+        gap = flat[j + n:i]
+        if j + n <= i and (len(gap) <= 4 or _JUNK_GAP.fullmatch(gap)) and len(_WORDS.findall(flat[j:j + n])) >= 4 \
+                and len(flat[j:j + n].split()) >= 4:
+            cuts.append((j, i))
+            i += n
+            continue
+        i += 1
+    if not cuts:
+        return text, 0
+    out, pos = [], 0
+    for a, b in cuts:
+        out.append(text[pos:a])
+        pos = b
+    out.append(text[pos:])
+    return "".join(out), len(cuts)

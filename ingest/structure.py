@@ -287,7 +287,12 @@ def _rescued(walker: _Walker, text: str, candidates: list[tuple[int, int]], posi
 
 
 def to_blocks(raw: RawDocument) -> list[Block]:
-    """The document's blocks in reading order (see module docstring)."""
+    """The document's blocks in reading order (see module docstring); an EU act by its own
+    recitals and articles (`ingest.eu_act`)."""
+    from ingest import eu_act
+
+    if eu_act.is_eu_act(raw):
+        return eu_act.to_blocks(raw)
     walker = _Walker(raw.fmt)
     lines = raw.lines
     candidates = _candidates(lines)

@@ -82,6 +82,14 @@ class Passage:
         return d
 
 
+def para_label(para: str | None) -> str:
+    """How a reference names a passage's own number: "para. 18", "para. 3.2"; a number that says
+    what it numbers ("Article 6(1)(f)", "recital 47") stays as it is."""
+    if not para:
+        return ""
+    return para if para[:1].isalpha() else f"para. {para}"
+
+
 def make_passage_id(doc_id: str, seq: int, text: str) -> str:
     """Passage ids derive from the document hash, the position and the text, so an
     unchanged file keeps its passage ids across re-ingests."""

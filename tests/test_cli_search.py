@@ -19,7 +19,7 @@ def test_search_prints_cited_hits(kbdir, capsys):
     """This test ensures that the text output shows rank, document, paragraph and text."""
     assert main(["--kb", kbdir, "search", "kerbs reduce cyclist injuries", "-k", "2"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("[1]") and "TR/C/7" in out and "para 1" in out and "kerbs" in out
+    assert out.startswith("[1]") and "TR/C/7" in out and "para. 1" in out and "kerbs" in out
 
 
 def test_search_json_and_filters(kbdir, capsys):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from kb.types import Citation, Document, Hit, Passage
+from kb.types import Citation, Document, Hit, Passage, para_label
 
 _INSTITUTIONAL = re.compile(r"\b(secretariat|organisation|organization|office|commission|committee|"
                             r"conference|department|ministry|bank|agency|council|unit|division|programme)\b", re.IGNORECASE)
@@ -137,7 +137,7 @@ def locator(passage: Passage | None) -> str:
         return ""
     parts = [where] if (where := where_in_document(passage)) else []
     if passage.para:
-        parts.append(f"para. {passage.para}")
+        parts.append(para_label(passage.para))
     page = page_text(passage)
     if page:
         parts.append(page)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kb.types import Document, Passage
+from kb.types import Document, Passage, para_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -189,7 +189,7 @@ def citation(p: Passage, d: Document) -> str:
     meta = ", ".join(x for x in (d.symbol, str(d.year) if d.year else None) if x)
     parts = [f"{head} ({meta})" if meta else head]
     if p.para:
-        parts.append(f"para. {p.para}" + (f" (part {p.part})" if p.part else ""))
+        parts.append(para_label(p.para) + (f" (part {p.part})" if p.part else ""))
     if p.page_start is not None:
         page = f"p. {p.page_start}" + (f"-{p.page_end}" if p.page_end and p.page_end != p.page_start else "")
         parts.append(page + (f" (printed {p.page_label})" if p.page_label else ""))

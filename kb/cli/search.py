@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from kb.types import Filters, Hit
+from kb.types import Filters, Hit, para_label
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -106,7 +106,7 @@ def format_hits(hits: list[Hit], width: int = 100, max_chars: int = 600) -> str:
         p, d = h.passage, h.document
         where = [d.symbol or d.short_title or d.title or d.file]
         if p.para:
-            where.append(f"para {p.para}" + (f" (part {p.part})" if p.part else ""))
+            where.append(para_label(p.para) + (f" (part {p.part})" if p.part else ""))
         if p.page_start:
             where.append(f"p. {p.page_label or p.page_start}")
         lang = f", {d.language}" if d.language and d.language != "en" else ""  # English is the default
