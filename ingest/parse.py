@@ -34,19 +34,20 @@ def doc_id_of(sha256_hex: str) -> str:
     return sha256_hex[:16]
 
 
-def read_raw(path: Path, name: str):
-    """The reader's RawDocument for a supported file (readers imported only when needed)."""
+def read_raw(path: Path, name: str, ocr: str = "auto", ocr_seconds: float = 90.0):
+    """The reader's RawDocument for a supported file (readers imported only when needed); `ocr`
+    and `ocr_seconds` as in `ingest.pdf_reader.read_pdf`."""
     if SUPPORTED[Path(name).suffix.lower()] == "pdf":
         from ingest.pdf_reader import read_pdf
 
-        return read_pdf(path)
+        return read_pdf(path, ocr_mode=ocr, ocr_seconds=ocr_seconds)
     from ingest.text_reader import read_text
 
     return read_text(path)
 
 
 def parse_file(path: Path, name: str, catalog_row: dict | None, count_tokens: Callable[[str], int],
-               max_tokens: int = 256) -> ParsedDocument:
+               max_tokens: int = 256, ocr: str = "auto", ocr_seconds: float = 90.0) -> ParsedDocument:
     """Read, structure and chunk one file. Raises IngestError subclasses with a one-line reason."""
     from ingest.chunk import to_passages
     from ingest.metadata import document_fields
@@ -61,7 +62,7 @@ def parse_file(path: Path, name: str, catalog_row: dict | None, count_tokens: Ca
         raise EmptyDocumentError(f'"{name}" is empty (0 bytes); replace it with the full file or remove it')
     sha = hashlib.sha256(data).hexdigest()
     doc_id = doc_id_of(sha)
-    raw = read_raw(Path(path), name)
+    raw = read_raw(Path(path), name, ocr, ocr_seconds)
     flags = tuple(str(f) for f in raw.meta.get("flags", ()))
     if any(f == "stub" or f.endswith("-stub") for f in flags):
         reason = raw.meta.get("stub_reason") or raw.meta.get("reason") or (

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any, NamedTuple, Self
 
 from pypdf import PdfReader
 
-from ingest import clean, pagenum, quality
+from ingest import clean, ocr, pagenum, quality
 from ingest.model import Line, RawDocument
 from kb.errors import EmptyDocumentError, IngestError
 
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 FIRST_TEXT_CHARS = 3000
 MAX_PYPDF_MESSAGES = 20
 MIN_TEXT_PER_PAGE = 5  # fewer letters and digits than this per page (and none at all): no text layer
+MIN_PAGE_TEXT = 20  # a page with fewer letters and digits has no usable text layer (OCR it)
+GARBLED_PAGE_SHARE = 0.70  # a scanned page whose words are English words less often than this is garbled
+MIN_GARBLED_WORDS = 40  # lower-case words a page needs before its share is judged
 
 
 def _one_line(err: BaseException) -> str:
@@ -195,17 +199,95 @@ def _first_text(pages: list[list[str]]) -> str:
     return text[:FIRST_TEXT_CHARS].strip()
 
 
-def read_pdf(path: Path, password: str | None = None) -> RawDocument:
+def _alnum(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
+
+
+def _has_image(reader: PdfReader, index: int) -> bool:
+    """Whether the page draws an image (a scan's page image, or a figure)."""
+    try:
+        xobjects = reader.pages[index]["/Resources"].get_object().get("/XObject") or {}
+        return any(x.get_object().get("/Subtype") == "/Image" for x in xobjects.get_object().values())
+    except Exception:  # noqa: BLE001 - odd resources: treat as no image
+        return False
+
+
+def _needs_ocr(reader: PdfReader, index: int, text: str, language: str | None, doc_noisy: bool) -> bool:
+    """A page without a text layer; or an image page (a scan) whose layer is garbled: the whole
+    document reads as noisy OCR, or the page itself very much so. A born-digital page with many
+    names (a lower lexicon share) is never OCR'd: it draws no page image."""
+    if _alnum(text) < MIN_PAGE_TEXT:
+        return True
+    if not _has_image(reader, index):
+        return False
+    if doc_noisy:
+        return True
+    lexicon = quality.english_lexicon()
+    share, n = quality.lexicon_share(text, lexicon) if language in (None, "en") and lexicon else (1.0, 0)
+    return n >= MIN_GARBLED_WORDS and share < GARBLED_PAGE_SHARE
+
+
+def _ocr_where_needed(path: Path, reader: PdfReader, raw_pages: list[list[str]], seconds: float,
+                      ) -> tuple[list[int], list[str]]:
+    """OCR the pages whose text layer is missing or garbled (in place in `raw_pages`) when
+    Tesseract is installed; returns the 1-based pages now read by OCR and any warning."""
+    texts = ["\n".join(clean.normalise_text(t) for t in lines) for lines in raw_pages]
+    whole = "\n".join(texts)
+    language = quality.detect_language(whole) if _alnum(whole) >= MIN_PAGE_TEXT else None
+    doc_noisy = quality.looks_like_noisy_ocr(whole, language)
+    need = [i for i, t in enumerate(texts) if _needs_ocr(reader, i, t, language, doc_noisy)]
+    if not need or not ocr.available():
+        return [], []
+    got = ocr.read_pages(path, need, language, time.monotonic() + seconds)
+    lexicon = quality.english_lexicon() if language in (None, "en") else frozenset()
+    done = []
+    for i, text in got.items():
+        text = text.replace("\f", "").strip()
+        if _alnum(text) < MIN_PAGE_TEXT:
+            continue
+        if _alnum(texts[i]) >= MIN_PAGE_TEXT and lexicon and \
+                quality.lexicon_share(text, lexicon)[0] <= quality.lexicon_share(texts[i], lexicon)[0]:
+            continue  # the text layer reads as well as the OCR
+        raw_pages[i] = text.split("\n")
+        done.append(i + 1)
+    warnings = []
+    if len(got) < len(need):
+        warnings.append(f'OCR read {len(got)} of the {len(need)} pages of "{path.name}" that need it before the '
+                        "file's time limit; raise KB_FILE_TIMEOUT to read them all")
+    return done, warnings
+
+
+def _page_ranges(pages: list[int]) -> str:
+    """[1, 2, 3, 7] -> '1-3,7'."""
+    out: list[str] = []
+    for p in pages:
+        if out and int(out[-1].split("-")[-1]) == p - 1:
+            out[-1] = f"{out[-1].split('-')[0]}-{p}"
+        else:
+            out.append(str(p))
+    return ",".join(out)
+
+
+def read_pdf(path: Path, password: str | None = None, ocr_mode: str = "auto",
+             ocr_seconds: float = 90.0) -> RawDocument:
     """Read one PDF into clean Lines with PDF page and printed page label, plus metadata.
 
-    Raises `IngestError` (one line naming the file) for empty, corrupt or password-protected
-    files and `EmptyDocumentError` when no page has a text layer. A page that fails to extract
-    is skipped with a warning in `RawDocument.warnings`."""
+    Pages whose text layer is missing or garbled are read by OCR when Tesseract is installed
+    (`ocr_mode` "off" turns it off; `ocr_seconds` bounds the time it may take). Raises
+    `IngestError` (one line naming the file) for empty, corrupt or password-protected files and
+    `EmptyDocumentError` when no page has text. A page that fails to extract is skipped with a
+    warning in `RawDocument.warnings`."""
     path = Path(path)
     name = path.name
     with _PypdfLog() as pypdf_log:
         reader = _open(path, password)
         raw_pages, warnings = _extract_pages(reader, name)
+    ocr_pages: list[int] = []
+    if ocr_mode != "off":
+        ocr_pages, note = _ocr_where_needed(path, reader, raw_pages, ocr_seconds)
+        rescued = tuple(f'page {p} of "{name}" could not be extracted' for p in ocr_pages)
+        warnings = [w.replace("; skipped", "; read by OCR instead") if w.startswith(rescued) else w
+                    for w in warnings] + note
     if pypdf_log.messages:
         first = pypdf_log.messages[0]
         more = f" and {len(pypdf_log.messages) - 1} more" if len(pypdf_log.messages) > 1 else ""
@@ -213,8 +295,13 @@ def read_pdf(path: Path, password: str | None = None) -> RawDocument:
                            "check the text of this file")
     n_chars = sum(ch.isalnum() for lines in raw_pages for t in lines for ch in t)
     if n_chars == 0 or n_chars < MIN_TEXT_PER_PAGE * len(raw_pages) - MIN_TEXT_PER_PAGE:
+        fix = "run OCR first (e.g. ocrmypdf)"
+        if ocr_mode != "off" and not ocr.available():
+            fix = "install Tesseract (Debian: apt-get install tesseract-ocr) so kb reads it by OCR"
+        elif any("KB_FILE_TIMEOUT" in w for w in warnings):
+            fix = "raise KB_FILE_TIMEOUT (or --timeout) so OCR can read it"
         raise EmptyDocumentError(f'no text could be extracted from "{name}" (scanned image without a text layer?); '
-                                 "run OCR first (e.g. ocrmypdf) or skip it")
+                                 f"{fix}, or skip it")
     repaired = respans = 0
     pages: list[list[str]] = []
     for k, raw in enumerate(raw_pages):
@@ -244,8 +331,10 @@ def read_pdf(path: Path, password: str | None = None) -> RawDocument:
     if quality.is_missing_document_stub(page_texts):
         flags.append("stub")
         extra["stub_reason"] = "a placeholder page saying the document does not exist"
-    if quality.looks_like_noisy_ocr(body_text, language):
+    if quality.looks_like_noisy_ocr(body_text, language) and len(ocr_pages) < len(pages):
         flags.append("scanned-ocr")
+    if ocr_pages:
+        flags += ["ocr", f"ocr-pages:{_page_ranges(ocr_pages)}"]
     if repaired:
         flags.append("doubled-text-repaired")
     if respans:

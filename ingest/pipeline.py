@@ -61,10 +61,13 @@ class _Job:
     aliases: list[FileState] = field(default_factory=list)  # other new files with the same bytes
 
 
+OCR_SHARE = 0.75  # of a file's time limit that OCR may use (the rest: reading, structure, chunking)
+
 def _parse_task(path: Path, key: str, row: dict | None, *, count_tokens: Any, max_tokens: int,
-                sentences: bool = False, tokenize: Callable[[list[str]], Any] | None = None) -> ParsedDocument:
+                sentences: bool = False, tokenize: Callable[[list[str]], Any] | None = None,
+                ocr: str = "auto", ocr_seconds: float = 90.0) -> ParsedDocument:
     # looked up at call time, so a test can monkeypatch ingest.parse.parse_file
-    parsed = _parse.parse_file(path, key, row, count_tokens, max_tokens)
+    parsed = _parse.parse_file(path, key, row, count_tokens, max_tokens, ocr=ocr, ocr_seconds=ocr_seconds)
     # sentences split and passages tokenised here, in the reader processes, so that on a GPU the
     # main process only runs the model (tokenising there held it to about 11,000 passages/s)
     if sentences:
@@ -257,12 +260,12 @@ class _Sync:
         if not todo:
             return
         by_key = {job.state.key: job for job in todo}
-        tasks = [(job.state.key, (job.state.path, job.state.key, catalog_row(catalog, job.state.key)))
-                 for job in todo]
+        tasks = [(job.state.key, (job.state.path, job.state.key, catalog_row(catalog, job.state.key))) for job in todo]
         # bound before the fork: the embedder's tokenizer is inherited by the workers, never pickled
-        fn = functools.partial(_parse_task, count_tokens=self.embedder.count_tokens,
+        fn = functools.partial(_parse_task, count_tokens=self.embedder.count_tokens, ocr=self.settings.ocr,
                                max_tokens=self.settings.max_tokens, sentences=self.settings.sentence_vectors,
-                               tokenize=getattr(self.embedder, "tokenize_passages", None))
+                               tokenize=getattr(self.embedder, "tokenize_passages", None),
+                               ocr_seconds=OCR_SHARE * self.settings.file_timeout)
         load = getattr(self.embedder, "load", None)
         if callable(load):  # a lazy embedder loads here, before the workers fork and tokenise
             load()

@@ -44,6 +44,10 @@ class Settings:
     sentence_vectors: bool = _setting(
         True, "Keep a vector per sentence of each passage (pooled from the passage's forward pass) so a "
         "question matching one sentence of a long paragraph finds it; off: smaller store, slightly faster ingest.")
+    ocr: str = _setting(
+        "auto", "OCR of scanned pages (text layer missing or garbled) with Tesseract when it is installed "
+        "(Debian: tesseract-ocr, tesseract-ocr-fra/-spa/-rus/-ara/-chi-sim): auto, or off. Pages with a good "
+        "text layer are never OCR'd.")
     file_timeout: float = _setting(120.0, "Seconds one file may take to read before it is skipped.")
     k: int = _setting(10, "Number of hits returned by search.")
     candidates: int = _setting(100, "Candidates taken from each of the dense and keyword sides before fusion.")
@@ -75,7 +79,10 @@ class Settings:
             if name not in {f.name for f in fields(cls)}:
                 raise ConfigError(f"unknown setting {name!r}; see README.md for the list of settings")
             values[name] = value
-        return replace(cls(), **values)
+        settings = replace(cls(), **values)
+        if settings.ocr not in ("auto", "off"):
+            raise ConfigError(f"KB_OCR={settings.ocr!r} is not a valid OCR setting; set it to auto or off")
+        return settings
 
     @property
     def kb_path(self) -> Path:

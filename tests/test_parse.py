@@ -49,6 +49,6 @@ def test_stub_pdf_is_refused_with_the_reason(tmp_path, monkeypatch):
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4 placeholder")
     raw = RawDocument(lines=(Line("The document you want is not here", page=1),), fmt="pdf", pages=1,
                       meta={"flags": ["missing-document-stub"]})
-    monkeypatch.setattr(parse, "read_raw", lambda path, name: raw)
+    monkeypatch.setattr(parse, "read_raw", lambda path, name, *options: raw)
     with pytest.raises(EmptyDocumentError, match=r'"x\.pdf" holds no document text \(a placeholder page'):
         parse.parse_file(tmp_path / "x.pdf", "x.pdf", None, COUNT)

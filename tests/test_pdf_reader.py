@@ -8,6 +8,7 @@ import pypdf
 import pytest
 from pdf_factory import make_pdf  # tests/ is on sys.path under pytest
 
+from ingest import ocr
 from ingest.pdf_reader import read_pdf
 from kb.errors import EmptyDocumentError, IngestError
 
@@ -180,9 +181,14 @@ def test_a_page_that_fails_is_skipped_with_a_warning(tmp_path, monkeypatch):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(pypdf.PageObject, "extract_text", flaky)
-    raw = read_pdf(path)
+    raw = read_pdf(path, ocr_mode="off")
     assert [line.page for line in raw.lines] == [1, 3]
     assert len(raw.warnings) == 1 and "page 2" in raw.warnings[0] and "flaky.pdf" in raw.warnings[0]
+    if ocr.available():  # with OCR the page is read from its image instead, and the warning says so
+        calls["n"] = 0
+        raw = read_pdf(path)
+        assert [line.page for line in raw.lines] == [1, 2, 3]
+        assert "two." in raw.lines[1].text and "read by OCR instead" in raw.warnings[0]
 
 
 def test_missing_document_stub_is_flagged(tmp_path):

@@ -182,16 +182,16 @@ def test_bad_files_are_skipped_with_reasons(folder, settings):
     assert dict(again.skipped).keys() == reasons.keys(), "skips are reported on every run"
 
 
-def _explode(path, name, row, count_tokens, max_tokens=256):
+def _explode(path, name, row, count_tokens, max_tokens=256, **kw):
     if "beta" in name:
         raise RuntimeError("reader bug")
-    return _real_parse(path, name, row, count_tokens, max_tokens)
+    return _real_parse(path, name, row, count_tokens, max_tokens, **kw)
 
 
-def _slow(path, name, row, count_tokens, max_tokens=256):
+def _slow(path, name, row, count_tokens, max_tokens=256, **kw):
     if "beta" in name:
         time.sleep(60)
-    return _real_parse(path, name, row, count_tokens, max_tokens)
+    return _real_parse(path, name, row, count_tokens, max_tokens, **kw)
 
 
 _real_parse = parse.parse_file

@@ -144,22 +144,44 @@ def locator(passage: Passage | None) -> str:
     return ", ".join(parts)
 
 
+OCR_NOTE = "text read by OCR"
+
+
 def superseded_note(doc: Document) -> str:
     """'superseded by X/Rev.1' when search flagged the document as replaced by a revision, else ''."""
     flag = next((f for f in doc.flags if f.startswith("superseded-by:")), "")
     return f"superseded by {flag.split(':', 1)[1]}" if flag else ""
 
 
+def ocr_pages(doc: Document) -> set[int]:
+    """The pages of the document whose text kb read by OCR (from its 'ocr-pages:1-3,7' flag)."""
+    flag = next((f for f in doc.flags if f.startswith("ocr-pages:")), "")
+    pages: set[int] = set()
+    for part in flag.split(":", 1)[-1].split(",") if flag else ():
+        a, _, b = part.partition("-")
+        if a.isdigit():
+            pages.update(range(int(a), int(b or a) + 1))
+    return pages
+
+
+def read_by_ocr(doc: Document, passage: Passage | None) -> bool:
+    """Whether the passage's text comes from OCR of a scanned page (its reference says so)."""
+    if passage is None or passage.page_start is None:
+        return False
+    pages = ocr_pages(doc)
+    return bool(pages) and any(p in pages for p in range(passage.page_start, (passage.page_end or passage.page_start) + 1))
+
+
 def short_reference(doc: Document, passage: Passage | None = None) -> str:
     """`UNCTAD (1999), TD/B/COM.3/22, para. 18, p. 6` (then "(superseded by X/Rev.1)" for an
-    older version)."""
+    older version, "(text read by OCR)" for a passage from a scanned page)."""
     who = creator(doc)
     label = doc.symbol or doc.short_title or doc.title or doc.file
     if label == who:  # no author or publisher: the title already leads, as in APA
         label = ""
     text = ", ".join(x for x in (f"{who} ({year_text(doc)})", label, locator(passage)) if x)
-    note = superseded_note(doc)
-    return f"{text} ({note})" if note else text
+    notes = [n for n in (superseded_note(doc), OCR_NOTE if read_by_ocr(doc, passage) else "") if n]
+    return f"{text} ({'; '.join(notes)})" if notes else text
 
 
 def full_reference(doc: Document, passage: Passage | None = None) -> str:
@@ -177,8 +199,10 @@ def full_reference(doc: Document, passage: Passage | None = None) -> str:
     if tail:
         text += f", {tail}"
     text = text if text.endswith((".", "?", "!")) else text + "."
-    note = superseded_note(doc)
-    return f"{text} ({note[0].upper() + note[1:]}.)" if note else text
+    for note in (superseded_note(doc), OCR_NOTE if read_by_ocr(doc, passage) else ""):
+        if note:
+            text += f" ({note[0].upper() + note[1:]}.)"
+    return text
 
 
 def cite_key(doc: Document) -> str:

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--backend", default=None, help="embedding backend: torch or onnx-int8 (default: $KB_BACKEND)")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="seconds one file may take to read before it is skipped (default: $KB_FILE_TIMEOUT or 120)")
+    p.add_argument("--no-ocr", action="store_true",
+                   help="do not OCR scanned pages (default: OCR them when Tesseract is installed; $KB_OCR)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=run_ingest)
@@ -111,12 +113,13 @@ def run_ingest(args: argparse.Namespace) -> int:
     if not args.folder.is_dir():  # before the model loads
         raise IngestError(f'folder "{args.folder}" does not exist or is not a directory; '
                           "give the folder that holds your papers")
-    settings = _settings(args, model=args.model, backend=args.backend, file_timeout=args.timeout)
+    ocr = "off" if args.no_ocr else None
+    settings = _settings(args, model=args.model, backend=args.backend, file_timeout=args.timeout, ocr=ocr)
     check_precision(settings.precision)  # before any file is read
     built = store_model(settings.kb_path)
     explicit = args.model is not None or bool(os.environ.get("KB_MODEL"))
     if built and not explicit and built not in (settings.model, Path(settings.model).name):
-        settings = _settings(args, model=built, backend=args.backend, file_timeout=args.timeout)
+        settings = _settings(args, model=built, backend=args.backend, file_timeout=args.timeout, ocr=ocr)
     manifest = store_manifest(settings.kb_path)
     if manifest and str(manifest.get("model", "")).split("@")[0] in (settings.model, Path(settings.model).name):
         embedder = LazyEmbedder(settings, str(manifest["model"]), int(manifest["dim"]))
