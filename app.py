@@ -118,6 +118,27 @@ def source_card(kbase, n: int | None, cite: dict, sentences: list[str], key: str
                 where = para_label(p.para) or p.section_path or ""
                 st.markdown(f"<div class='kb-context'><small>{esc(where)}</small><br>{esc(p.text)}</div>",
                             unsafe_allow_html=True)
+        if cite.get("page") and st.toggle("Show the source page", key=f"src-{key}"):
+            source_view(kbase, cite["passage_id"], key)
+
+
+def source_view(kbase, passage_id: str, key: str) -> None:
+    """The PDF page(s) the passage stands on, highlighted; previous / next page."""
+    try:
+        pages = kb.source_pages(passage_id, kbase.settings, page=st.session_state.get(f"page-{key}"))
+    except kb.KBError as exc:
+        st.warning(str(exc))
+        return
+    for page in pages:
+        printed = f" (printed {page.page_label})" if page.page_label and page.page_label != str(page.page) else ""
+        st.image(page.png, caption=f"Page {page.page}{printed} of {page.pages}")
+    (before, after), first, last = st.columns(2), pages[0].page, pages[-1].page
+    if before.button("Previous page", key=f"prev-{key}", disabled=first <= 1, icon=":material/arrow_back:"):
+        st.session_state[f"page-{key}"] = first - 1
+        st.rerun()
+    if after.button("Next page", key=f"next-{key}", disabled=last >= pages[-1].pages, icon=":material/arrow_forward:"):
+        st.session_state[f"page-{key}"] = last + 1
+        st.rerun()
 
 
 # ---------------------------------------------------------------- modes

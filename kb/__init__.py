@@ -33,6 +33,7 @@ _LAZY = {
     "sync_folder": "kb.library.manage",
     "add_files": "kb.library.manage",
     "remove_document": "kb.library.manage",
+    "source_pages": "kb.library.source",
     "Answer": "kb.types",
     "Citation": "kb.types",
     "Quote": "kb.types",
@@ -46,6 +47,7 @@ __all__ = [  # noqa: RUF022  (grouped: eager names, then the lazy ones)
     "Document", "Filters", "Hit", "KBError", "ParsedDocument", "Passage", "Settings",
     "KnowledgeBase", "ask", "format_answer", "find_quotes", "check_claim", "compare_documents", "export_quotes",
     "short_reference", "full_reference", "load_chat_model", "verify_answer", "sync_folder", "add_files", "remove_document",
+    "source_pages",
     "Answer", "Citation", "Quote", "Verdict", "DocumentVerdict", "Comparison", "CompareRow",
 ]
 

@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.add_argument("passage_id", help="a passage id from `kb search` or `kb passages`")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.add_argument("--context", type=int, default=0, metavar="N", help="also show N passages before and after")
+    s.add_argument("--page-image", type=Path, default=None, metavar="FILE.png",
+                   help="write the passage's PDF page(s) with the passage highlighted")
+    s.add_argument("--page", type=int, default=None, metavar="N",
+                   help="with --page-image: page N of the document instead (previous / next)")
     s.set_defaults(func=run_show)
 
     ps = sub.add_parser("passages", help="dump passages (one JSON line each with --json)")
@@ -202,6 +206,11 @@ def citation(p: Passage, d: Document) -> str:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    written = None
+    if args.page_image is not None:
+        from kb.cli.source import describe, write_page_image
+
+        written = write_page_image(args.passage_id, args.page_image, _settings(args), args.page)
     with _open_store(args) as store:
         p = store.passage(args.passage_id)
         d = store.document(p.doc_id)
@@ -210,8 +219,12 @@ def run_show(args: argparse.Namespace) -> int:
             rec = passage_record(p, d)
             if args.context > 0:
                 rec["context"] = [passage_record(q, d) for q in around]
+            if written:
+                rec["page_image"] = written
             print(json.dumps(rec, ensure_ascii=False))
             return 0
+        if written:
+            print(describe(written))
         print(f"{p.passage_id}  {citation(p, d)}")
         print(f"document: {d.title} | {d.publisher or '-'} | {d.year or '-'} | {d.symbol or '-'} | {d.file}")
         print(f"kind: {p.kind}")
