@@ -8,7 +8,6 @@ Compare (one row per document). The Library page lists, uploads and removes docu
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 import streamlit as st
@@ -85,15 +84,6 @@ def highlighted(text: str, sentences: list[str]) -> str:
     return "".join(out)
 
 
-def sentences_by_marker(answer_text: str) -> dict[int, list[str]]:
-    """The answer's sentences grouped by the source marker [n] that follows them."""
-    out: dict[int, list[str]] = {}
-    for sentence, marks in re.findall(r"(.+?)((?:\s*\[\d+\])+)", answer_text, flags=re.DOTALL):
-        for n in re.findall(r"\d+", marks):
-            out.setdefault(int(n), []).append(sentence.strip().strip('"“”'))
-    return out
-
-
 def citation_line(c: dict) -> str:
     return c.get("short_reference") or c.get("reference") or c.get("doc_file", "")
 
@@ -155,10 +145,21 @@ def run_mode(kbase, mode: str, query: str, filters: kb.Filters) -> dict:
     return {"comparison": kb.compare_documents(kbase, query, filters=filters).to_dict()}
 
 
+KINDS = {"Ask": "answer", "Quote": "quotes", "Cross-check": "verdict", "Compare": "comparison"}
+
+
+def downloads(files: dict[str, str | bytes], key: str) -> None:
+    """One download button per file, side by side."""
+    for col, (name, data) in zip(st.columns(max(4, len(files))), files.items()):
+        label, mime = kb.FILE_TYPES[name.rsplit(".", 1)[-1]]
+        col.download_button(f"⬇ {label}", data=data, file_name=name, mime=mime, key=f"{key}-dl-{name}")
+
+
 def show_result(kbase, mode: str, result: dict, key: str) -> None:
     if "error" in result:
         st.error(result["error"])
-    elif mode == "Ask":
+        return
+    if mode == "Ask":
         show_answer(kbase, result["answer"], key)
     elif mode == "Quote":
         show_quotes(kbase, result, key)
@@ -166,6 +167,8 @@ def show_result(kbase, mode: str, result: dict, key: str) -> None:
         show_verdict(kbase, result["verdict"], key)
     else:
         show_comparison(kbase, result["comparison"], key)
+    if result.get(KINDS[mode]):  # take it away: a Word briefing and Markdown, references numbered
+        downloads(kb.briefing_files(KINDS[mode], result[KINDS[mode]], result.get("title") or mode), f"{key}-brief")
 
 
 def show_answer(kbase, answer: dict, key: str) -> None:
@@ -179,7 +182,7 @@ def show_answer(kbase, answer: dict, key: str) -> None:
     st.markdown(esc(answer["answer"]), unsafe_allow_html=True)
     for w in answer.get("warnings", []):
         st.caption(f"⚠ {w}")
-    marks = sentences_by_marker(answer["answer"])
+    marks = kb.sentences_by_marker(answer["answer"])
     st.markdown("**Sources**")
     for c in answer["citations"]:
         source_card(kbase, c["n"], c, marks.get(c["n"], []), f"{key}-{c['n']}")
@@ -200,12 +203,7 @@ def show_quotes(kbase, result: dict, key: str) -> None:
             st.code(f"“{q['quote']}” {q['reference']}", language=None, wrap_lines=True)
             with st.expander("The whole paragraph"):
                 source_card(kbase, None, cite, [q["quote"]], f"{key}-q{i}", show_reference=False)
-    cols = st.columns(4)
-    names = {"md": ("Markdown", "text/markdown"), "csv": ("CSV", "text/csv"),
-             "bib": ("BibTeX", "application/x-bibtex"), "ris": ("RIS", "application/x-research-info-systems")}
-    for col, (fmt, data) in zip(cols, result["exports"].items()):
-        label, mime = names[fmt]
-        col.download_button(f"⬇ {label}", data=data, file_name=f"quotes.{fmt}", mime=mime, key=f"{key}-dl-{fmt}")
+    downloads({f"quotes.{fmt}": data for fmt, data in result["exports"].items()}, key)
 
 
 def show_verdict(kbase, verdict: dict, key: str) -> None:
@@ -299,7 +297,7 @@ def chat_page(kbase) -> None:
         with st.chat_message("assistant"):
             with st.spinner("Searching the documents…"):
                 try:
-                    result = run_mode(kbase, mode, query, filters)
+                    result = run_mode(kbase, mode, query, filters) | {"title": query}
                 except kb.KBError as exc:
                     result = {"error": str(exc)}
             show_result(kbase, mode, result, f"h{len(history)}")

@@ -34,6 +34,10 @@ _LAZY = {
     "add_files": "kb.library.manage",
     "remove_document": "kb.library.manage",
     "source_pages": "kb.library.source",
+    "export_result": "kb.answers.briefing",
+    "briefing_files": "kb.answers.briefing",
+    "sentences_by_marker": "kb.answers.briefing",
+    "FILE_TYPES": "kb.answers.briefing",
     "Answer": "kb.types",
     "Citation": "kb.types",
     "Quote": "kb.types",
@@ -47,7 +51,7 @@ __all__ = [  # noqa: RUF022  (grouped: eager names, then the lazy ones)
     "Document", "Filters", "Hit", "KBError", "ParsedDocument", "Passage", "Settings",
     "KnowledgeBase", "ask", "format_answer", "find_quotes", "check_claim", "compare_documents", "export_quotes",
     "short_reference", "full_reference", "load_chat_model", "verify_answer", "sync_folder", "add_files", "remove_document",
-    "source_pages",
+    "source_pages", "export_result", "briefing_files", "sentences_by_marker", "FILE_TYPES",
     "Answer", "Citation", "Quote", "Verdict", "DocumentVerdict", "Comparison", "CompareRow",
 ]
 

@@ -8,6 +8,7 @@ selenium; skipped where they are absent.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -240,5 +241,14 @@ def test_every_mode_and_upload_on_reference_corpus(tmp_path, artifacts):
         app.wait_for(lambda t: "JIU" in t or "uploads/JIU_REP_2025_2.en.pdf" in t or "Joint Inspection Unit" in t,
                      timeout=180, what="a citation of the uploaded PDF")
         app.shot("browser-ask-uploaded")
+        # the source view: the cited PDF page with the passage highlighted
+        app.element("xpath", "(//label[.//p[normalize-space(text())='Show the source page']])[1]").click()
+        app.wait_for(lambda t: re.search(r"Page \d+ .*of \d+", t) is not None, timeout=60, what="the source page")
+        image = app.element("css selector", "[data-testid='stImage'] img, [data-testid='stFullScreenFrame'] img")
+        app.driver.execute_script("arguments[0].scrollIntoView(true);", image)
+        time.sleep(1.0)
+        path = artifacts / "browser-source-view.png"
+        app.driver.save_screenshot(str(path))
+        assert image.size["width"] > 300
     finally:
         app.close()

@@ -97,9 +97,16 @@ def test_previous_and_next_pages_and_the_page_cache(store):
     assert page.page == 2 and page.found
     [other] = source_pages(p.passage_id, store, page=1)
     assert other.page == 1 and not other.found and other.boxes == ()
-    assert (store.kb_path / "pages").is_dir()
+    assert (store.kb_path / "pages" / p.doc_id / "2.png").is_file()
+    from kb.library.manage import remove_document
+
+    remove_document("fish.pdf", store)
+    assert not (store.kb_path / "pages" / p.doc_id).exists(), "a removed document's page images go too"
+
+
+def test_a_page_past_the_end_is_a_plain_error(store):
     with pytest.raises(NotFoundError, match="has 2 pages; there is no page 5"):
-        source_pages(p.passage_id, store, page=5)
+        source_pages(_passage(store, "3").passage_id, store, page=5)
 
 
 def test_a_moved_file_and_a_text_file_give_plain_answers(store, tmp_path):

@@ -27,13 +27,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "when one is configured (its answer is verified against the passages).")
     _common(a, "passages the answer may cite (default 5)")
     a.add_argument("--offline", action="store_true", help="ignore KB_LLM and answer extractively")
+    _export_args(a, "the answer")
     a.set_defaults(func=run_ask)
 
     q = sub.add_parser("quote", help="verbatim quotes with copy-ready references",
                        description="Quotes of one to three sentences, each verified to be an exact substring "
                                    "of its stored passage, with the reference to paste.")
     _common(q, "number of quotes (default 5)")
-    q.add_argument("--export", choices=("md", "csv", "bib", "ris"), help="write the quotes in this format")
+    q.add_argument("--export", choices=("md", "csv", "bib", "ris", "docx"),
+                   help="write the quotes in this format (docx: a Word briefing, needs -o)")
     q.add_argument("-o", "--output", type=Path, help="file for --export (default: standard output)")
     q.set_defaults(func=run_quote)
 
@@ -42,12 +44,43 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "passages that decide it, and an overall verdict.")
     _common(c, "passages retrieved to judge the claim (default 30)")
     c.add_argument("--all", action="store_true", help="also list the documents that do not address the claim")
+    _export_args(c, "the cross-check")
     c.set_defaults(func=run_check)
 
     m = sub.add_parser("compare", help="what each document says on a topic, side by side",
                        description="One row per document with its best one or two passages, cited.")
     _common(m, "passages per document (default 2)")
+    _export_args(m, "the comparison")
     m.set_defaults(func=run_compare)
+
+
+def _export_args(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("--export", choices=("md", "docx"),
+                   help=f"also write {what} as Markdown or a Word document, citations numbered, sources listed")
+    p.add_argument("-o", "--output", type=Path, help="file for --export (Markdown: standard output without it)")
+
+
+def _take_away(args: argparse.Namespace, kind: str, results: list, title: str) -> None:
+    """--export md|docx of one question's result (a briefing: kb.answers.briefing)."""
+    if not getattr(args, "export", None):
+        return
+    if len(results) != 1:
+        raise QueryError("--export writes one result; ask one question (not --batch) to export it")
+    if args.export == "docx" and not args.output:
+        raise QueryError("--export docx needs -o FILE.docx")
+    from kb.answers.briefing import export_result
+
+    data = results[0].to_dict()
+    data = data["quotes"] if kind == "quotes" else data
+    out = export_result(kind, data, title, args.export)
+    if args.output:
+        try:
+            args.output.write_bytes(out)
+        except OSError as err:
+            raise QueryError(f"cannot write {args.output} ({err.strerror}); give a writable path") from None
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(out.decode("utf-8"))
 
 
 def _questions(args: argparse.Namespace) -> list[tuple[str | None, str]]:
@@ -71,6 +104,8 @@ def _run(args: argparse.Namespace, work: Callable[[Any, str], Any], fmt: Callabl
     questions = _questions(args)
     kbase, _ = _open(args)
     results = []
+    # Markdown exported to standard output replaces the terminal text
+    quiet = getattr(args, "export", None) == "md" and not getattr(args, "output", None) and args.command != "quote"
     with kbase:
         warn_filters(kbase, _filters(args))
         for qid, question in questions:
@@ -78,7 +113,7 @@ def _run(args: argparse.Namespace, work: Callable[[Any, str], Any], fmt: Callabl
             results.append(result)
             if args.json or args.batch is not None:
                 write_jsonl([{"id": qid, **result.to_dict()}])
-            else:
+            elif not quiet:
                 print(fmt(result))
     return results
 
@@ -96,7 +131,7 @@ def run_ask(args: argparse.Namespace) -> int:
             chat = load_chat_model(kbase.settings) or False
         return ask(kbase, question, k=args.k or SOURCES, filters=filters, llm=chat or None)
 
-    _run(args, work, format_answer)
+    _take_away(args, "answer", _run(args, work, format_answer), args.question or "")
     return 0
 
 
@@ -114,6 +149,9 @@ def run_quote(args: argparse.Namespace) -> int:
     def work(kbase, question):
         return _Quotes(find_quotes(kbase, question, k=args.k or 5, filters=filters))
 
+    if args.export == "docx":
+        _take_away(args, "quotes", _run(args, work, format_quotes), args.question or "")
+        return 0
     if args.export and not args.json and args.batch is None:
         kbase, _ = _open(args)
         with kbase:
@@ -139,8 +177,9 @@ def run_check(args: argparse.Namespace) -> int:
     from kb.answers.check import RETRIEVE, check_claim, format_verdict
 
     filters = _filters(args)
-    _run(args, lambda kbase, q: check_claim(kbase, q, filters=filters, k=args.k or RETRIEVE),
-         lambda v: format_verdict(v, show_unaddressed=args.all))
+    results = _run(args, lambda kbase, q: check_claim(kbase, q, filters=filters, k=args.k or RETRIEVE),
+                   lambda v: format_verdict(v, show_unaddressed=args.all))
+    _take_away(args, "verdict", results, f"Claim: {args.question or ''}")
     return 0
 
 
@@ -148,5 +187,6 @@ def run_compare(args: argparse.Namespace) -> int:
     from kb.answers.compare import compare, format_comparison
 
     filters = _filters(args)
-    _run(args, lambda kbase, q: compare(kbase, q, per_doc=args.k or 2, filters=filters), format_comparison)
+    results = _run(args, lambda kbase, q: compare(kbase, q, per_doc=args.k or 2, filters=filters), format_comparison)
+    _take_away(args, "comparison", results, args.question or "")
     return 0

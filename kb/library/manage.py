@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,7 @@ def drop_document(store: Store, doc: str) -> tuple[Document, int]:
         with store.transaction():
             store.remove_document(found.doc_id)
         store.save()
+    shutil.rmtree(Path(store.path) / "pages" / found.doc_id, ignore_errors=True)  # its source-view page images
     return found, n
 
 
