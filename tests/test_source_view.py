@@ -128,3 +128,25 @@ def test_kb_show_writes_the_highlighted_page(store, tmp_path, capsys):
     text_id = _passage(store, None, "notes.txt").passage_id
     assert main(["--kb", str(store.kb_path), "show", text_id, "--page-image", str(out)]) == 1
     assert "comes from a text file, which has no pages" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_on_a_un_pdf_the_highlight_holds_the_paragraphs_first_and_last_sentence(tmp_path):
+    """Paragraph 63 of JIU/REP/2025/2 (PDF page 23): pdfium's own search finds its opening and
+    closing words inside the highlight, and the next paragraph's opening outside it."""
+    import shutil
+
+    from tests.conftest import shared_path
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    pdf = folder / "JIU_REP_2025_2.en.pdf"
+    shutil.copy(shared_path("external", "un-documents-2025", "pdfs", pdf.name), pdf)
+    settings = Settings.load(kb_dir=str(tmp_path / "kb"), ocr="off")
+    sync(folder, settings.kb_path, HashEmbedder(dim=64), settings, progress=False)
+    p = _passage(settings, "63", pdf.name)
+    [page] = source_pages(p.passage_id, settings)
+    assert page.page == 23 and page.page_label == "15"
+    for phrase in ("Introduced in 2018", "allegations of SEA"):
+        assert any(_inside(c, page.boxes) for c in _word_boxes(pdf, 23, phrase)), phrase
+    assert not any(_inside(c, page.boxes) for c in _word_boxes(pdf, 23, "Despite the importance of ClearCheck"))
