@@ -25,6 +25,7 @@ FIRST_TEXT_CHARS = 3000
 MAX_PYPDF_MESSAGES = 20
 MIN_TEXT_PER_PAGE = 5  # fewer letters and digits than this per page (and none at all): no text layer
 MIN_PAGE_TEXT = 20  # a page with fewer letters and digits has no usable text layer (OCR it)
+OCR_FOUND_NOTHING = "OCR found no text on the pages without a text layer"
 GARBLED_PAGE_SHARE = 0.70  # a scanned page whose words are English words less often than this is garbled
 MIN_GARBLED_WORDS = 40  # lower-case words a page needs before its share is judged
 
@@ -213,14 +214,12 @@ def _has_image(reader: PdfReader, index: int) -> bool:
 
 
 def _needs_ocr(reader: PdfReader, index: int, text: str, language: str | None, doc_noisy: bool) -> bool:
-    """A page without a text layer; or an image page (a scan) whose layer is garbled: the whole
+    """An image page (a scan) without a text layer, or whose layer is garbled: the whole
     document reads as noisy OCR, or the page itself very much so. A born-digital page with many
     names (a lower lexicon share) is never OCR'd: it draws no page image."""
-    if _alnum(text) < MIN_PAGE_TEXT:
-        return True
     if not _has_image(reader, index):
-        return False
-    if doc_noisy:
+        return False  # a blank page, or text and drawings only
+    if doc_noisy or _alnum(text) < MIN_PAGE_TEXT:
         return True
     lexicon = quality.english_lexicon()
     share, n = quality.lexicon_share(text, lexicon) if language in (None, "en") and lexicon else (1.0, 0)
@@ -228,14 +227,16 @@ def _needs_ocr(reader: PdfReader, index: int, text: str, language: str | None, d
 
 
 def _ocr_where_needed(path: Path, reader: PdfReader, raw_pages: list[list[str]], seconds: float,
-                      ) -> tuple[list[int], list[str]]:
+                      failed: frozenset[int] = frozenset()) -> tuple[list[int], list[str]]:
     """OCR the pages whose text layer is missing or garbled (in place in `raw_pages`) when
     Tesseract is installed; returns the 1-based pages now read by OCR and any warning."""
     texts = ["\n".join(clean.normalise_text(t) for t in lines) for lines in raw_pages]
     whole = "\n".join(texts)
     language = quality.detect_language(whole) if _alnum(whole) >= MIN_PAGE_TEXT else None
     doc_noisy = quality.looks_like_noisy_ocr(whole, language)
-    need = [i for i, t in enumerate(texts) if _needs_ocr(reader, i, t, language, doc_noisy)]
+    no_text = _alnum(whole) < MIN_PAGE_TEXT  # a scan without any text layer: every page is read
+    need = [i for i, t in enumerate(texts)
+            if no_text or i + 1 in failed or _needs_ocr(reader, i, t, language, doc_noisy)]
     if not need or not ocr.available():
         return [], []
     got = ocr.read_pages(path, need, language, time.monotonic() + seconds)
@@ -251,6 +252,8 @@ def _ocr_where_needed(path: Path, reader: PdfReader, raw_pages: list[list[str]],
         raw_pages[i] = text.split("\n")
         done.append(i + 1)
     warnings = []
+    if no_text and got and not done and len(got) == len(need):
+        warnings.append(OCR_FOUND_NOTHING)
     if len(got) < len(need):
         warnings.append(f'OCR read {len(got)} of the {len(need)} pages of "{path.name}" that need it before the '
                         "file's time limit; raise KB_FILE_TIMEOUT to read them all")
@@ -284,7 +287,8 @@ def read_pdf(path: Path, password: str | None = None, ocr_mode: str = "auto",
         raw_pages, warnings = _extract_pages(reader, name)
     ocr_pages: list[int] = []
     if ocr_mode != "off":
-        ocr_pages, note = _ocr_where_needed(path, reader, raw_pages, ocr_seconds)
+        failed = frozenset(int(m.group(1)) for w in warnings if (m := re.match(r"page (\d+) of .* could not be extracted", w)))
+        ocr_pages, note = _ocr_where_needed(path, reader, raw_pages, ocr_seconds, failed)
         rescued = tuple(f'page {p} of "{name}" could not be extracted' for p in ocr_pages)
         warnings = [w.replace("; skipped", "; read by OCR instead") if w.startswith(rescued) else w
                     for w in warnings] + note
@@ -300,6 +304,8 @@ def read_pdf(path: Path, password: str | None = None, ocr_mode: str = "auto",
             fix = "install Tesseract (Debian: apt-get install tesseract-ocr) so kb reads it by OCR"
         elif any("KB_FILE_TIMEOUT" in w for w in warnings):
             fix = "raise KB_FILE_TIMEOUT (or --timeout) so OCR can read it"
+        elif OCR_FOUND_NOTHING in warnings:
+            fix = "OCR found no text on its pages either (a picture?); replace it with a version with text"
         raise EmptyDocumentError(f'no text could be extracted from "{name}" (scanned image without a text layer?); '
                                  f"{fix}, or skip it")
     repaired = respans = 0
