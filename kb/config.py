@@ -61,6 +61,9 @@ class Settings:
     light_queries: bool = _setting(
         True, "Encode questions with the verified fp32 ONNX copy of a torch model (same vectors, no torch "
         "import: fast start); made once by `kb ingest`.")
+    api_keys: str = _setting(
+        "", "API keys of `kb serve`: 'rw:KEY,ro:KEY' (read-write and read-only); empty = reads open, writes refused.")
+    api_keys_file: str = _setting("", "A file of `kb serve` API keys, one 'rw KEY' or 'ro KEY' per line.")
     index_threshold: int = _setting(
         200_000, "Passage count past which the vector index switches from exact to approximate (HNSW)."
     )

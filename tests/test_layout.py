@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # the stages of kb/ from the bottom up; a module may import its own stage and the levels below.
 # store and embed are peers: neither imports the other.
-LEVEL = {"root": 0, "store": 1, "embed": 1, "search": 2, "answers": 3, "library": 4, "cli": 5}
+LEVEL = {"root": 0, "store": 1, "embed": 1, "search": 2, "answers": 3, "library": 4, "serve": 5, "cli": 6}
 ROOT_MODULES = {"kb.types", "kb.errors", "kb.config", "kb.sentences"}
 FACE = {"kb", "kb.__main__"}  # the public face: re-exports lazily from every stage
 INGEST_MAY_USE = {"root", "store", "embed"}

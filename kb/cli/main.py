@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "kb.cli.ingest",
     "kb.cli.search",
     "kb.cli.answers",
+    "kb.cli.serve",
 )
 
 

@@ -1,0 +1,175 @@
+"""What the HTTP API and the MCP server share: the operations, with the CLI's JSON, run on a
+bounded pool of worker threads, each with its own KnowledgeBase (SQLite connections stay in
+their thread) over one embedding model loaded once; a knowledge base is reopened when the
+store's generation changes (an ingest by this service or by `kb ingest`), so readers go on
+while one writer works; every operation has a time limit."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from kb.config import Settings
+from kb.errors import KBError, QueryError
+from kb.types import Filters
+
+MAX_K = 100
+
+
+class TimedOut(KBError):
+    """An operation ran past the service's time limit."""
+
+
+class Busy(KBError):
+    """A write was asked for while another is running."""
+
+
+def filters_of(doc: list[str] | None = None, publisher: list[str] | None = None, kind: list[str] | None = None,
+               year_min: int | None = None, year_max: int | None = None, language: list[str] | None = None,
+               all_versions: bool = False) -> Filters:
+    return Filters(docs=tuple(doc or ()), publishers=tuple(publisher or ()), kinds=tuple(kind or ()),
+                   year_min=year_min, year_max=year_max, all_versions=all_versions, languages=tuple(language or ()))
+
+
+def _k(k: int | None, default: int) -> int:
+    if k is None:
+        return default
+    if not 1 <= k <= MAX_K:
+        raise QueryError(f"k={k} is out of range; use 1 to {MAX_K}")
+    return k
+
+
+def _text(q: str) -> str:
+    if not q or not q.strip():
+        raise QueryError("the question is empty; pass q=... with some words")
+    return q
+
+
+# ---- operations: (knowledge base, arguments) -> the CLI's --json object -------------------------
+def op_search(kbase, q: str, k: int | None, filters: Filters) -> dict:
+    hits = kbase.search(_text(q), k=_k(k, kbase.settings.k), filters=filters)
+    return {"query": q, "hits": [h.to_dict() | {"version": kbase.versions.note(h.document)} for h in hits]}
+
+
+def op_ask(kbase, q: str, k: int | None, filters: Filters) -> dict:
+    from kb.answers.ask import SOURCES, ask
+
+    return ask(kbase, _text(q), k=_k(k, SOURCES), filters=filters).to_dict()
+
+
+def op_quote(kbase, q: str, k: int | None, filters: Filters) -> dict:
+    from kb.answers.quotes import find_quotes
+
+    return {"quotes": [x.to_dict() for x in find_quotes(kbase, _text(q), k=_k(k, 5), filters=filters)]}
+
+
+def op_check(kbase, q: str, k: int | None, filters: Filters) -> dict:
+    from kb.answers.check import RETRIEVE, check_claim
+
+    return check_claim(kbase, _text(q), filters=filters, k=_k(k, RETRIEVE)).to_dict()
+
+
+def op_compare(kbase, q: str, k: int | None, filters: Filters) -> dict:
+    from kb.answers.compare import compare
+
+    return compare(kbase, _text(q), per_doc=_k(k, 2), filters=filters).to_dict()
+
+
+def op_documents(kbase) -> dict:
+    from kb.search.versions import versions
+
+    docs = kbase.store.documents()
+    counts = kbase.store.passage_counts()
+    family = {doc_id: v.describe() for doc_id, v in versions(docs).items()}
+    return {"documents": [d.to_dict() | {"passages": counts.get(d.doc_id, 0), "version": family.get(d.doc_id, "")}
+                          for d in docs]}
+
+
+def op_passage(kbase, passage_id: str) -> dict:
+    from kb.answers.cite import full_reference, short_reference
+
+    p, d = kbase.passage(passage_id)
+    return {"passage_id": p.passage_id, "doc_file": d.file, "title": d.title, "symbol": d.symbol, "year": d.year,
+            "publisher": d.publisher, "para": p.para, "part": p.part, "page": p.page_start, "page_end": p.page_end,
+            "page_label": p.page_label, "section": p.section_path, "kind": p.kind, "seq": p.seq, "text": p.text,
+            "reference": full_reference(d, p), "short_reference": short_reference(d, p)}
+
+
+def op_page_image(kbase, passage_id: str, page: int | None) -> bytes:
+    from PIL import Image
+
+    from kb.library.source import source_pages
+
+    pages = source_pages(passage_id, kbase.settings, page=page)
+    if not pages:
+        raise QueryError(f"passage {passage_id} comes from a text file, which has no pages")
+    images = [Image.open(io.BytesIO(p.png)) for p in pages]
+    sheet = Image.new("RGB", (max(i.width for i in images), sum(i.height for i in images)), "white")
+    y = 0
+    for image in images:
+        sheet.paste(image, (0, y))
+        y += image.height
+    buf = io.BytesIO()
+    sheet.save(buf, "PNG")
+    return buf.getvalue()
+
+
+class Service:
+    """One per process: the pool, the shared model, the writer flag."""
+
+    def __init__(self, settings: Settings, workers: int = 4, timeout: float = 60.0) -> None:
+        self.settings, self.timeout = settings, timeout
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kb-worker")
+        self.writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-writer")
+        self._local = threading.local()
+        self._embedder: Any = None
+        self._lock = threading.Lock()
+        self._writing = threading.Lock()
+
+    def knowledge_base(self):
+        """This thread's KnowledgeBase, reopened when the store changed since it was opened."""
+        from kb.search.knowledge_base import KnowledgeBase
+
+        kbase = getattr(self._local, "kb", None)
+        if kbase is not None and kbase.store.generation() == self._local.generation:
+            return kbase
+        if kbase is not None:
+            kbase.close()
+        with self._lock:  # the model is loaded by the first thread, then shared
+            kbase = KnowledgeBase.open(self.settings.kb_path, settings=self.settings, embedder=self._embedder)
+            if self._embedder is None:
+                self._embedder = kbase.embedder
+        self._local.kb, self._local.generation = kbase, kbase.store.generation()
+        return kbase
+
+    def embedder(self):
+        with self._lock:
+            return self._embedder
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """fn(knowledge base, *args) on the pool, within the time limit."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self.pool, lambda: fn(self.knowledge_base(), *args))
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            raise TimedOut(f"the request took longer than {self.timeout:g} s; ask for less (smaller k, "
+                           "fewer documents) or start the server with a longer --timeout") from None
+
+    async def write(self, fn: Callable[[], Any]) -> Any:
+        """A write (ingest, remove) on the one writer thread; Busy while another runs."""
+        if not self._writing.acquire(blocking=False):
+            raise Busy("an ingest or removal is already running on this server; try again when it has finished")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.writer, fn)
+        finally:
+            self._writing.release()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.writer.shutdown(wait=False, cancel_futures=True)
