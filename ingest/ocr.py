@@ -10,6 +10,7 @@ pays for them.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from functools import lru_cache
@@ -70,4 +71,26 @@ def read_pages(path: Path, pages: list[int], language: str | None, deadline: flo
             out[i] = pytesseract.image_to_string(image, lang=lang)
     finally:
         pdf.close()
+    return out
+
+
+_LIST_MARK = re.compile(r"^\(?[a-z0-9]{1,3}[.)]$", re.IGNORECASE)
+_BRACKETED_SCRAP = re.compile(r"^\W*[^\W\d_]{0,2}\W*$")
+
+
+def clean_first_page(lines: list[str]) -> list[str]:
+    """OCR of a masthead emblem leaves scraps ("Ns Uh", "(RY General Assembly"): lines whose
+    letters form no word of three or more and that hold no digit (list marks such as "(a)",
+    numbers and symbols stay), and a
+    leading token of at most two letters with a bracket or slash, are dropped."""
+    out = []
+    for line in lines:
+        tokens = line.split()
+        while len(tokens) > 1 and _BRACKETED_SCRAP.match(tokens[0]) and re.search(r"[()\[\]{}/\\|]", tokens[0]):
+            tokens = tokens[1:]
+        text = " ".join(tokens)
+        letters = re.findall(r"[^\W\d_]+", text)
+        if letters and max(map(len, letters)) < 3 and not any(c.isdigit() for c in text) and not _LIST_MARK.match(text):
+            continue
+        out.append(text)
     return out

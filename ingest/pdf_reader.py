@@ -249,7 +249,8 @@ def _ocr_where_needed(path: Path, reader: PdfReader, raw_pages: list[list[str]],
         if _alnum(texts[i]) >= MIN_PAGE_TEXT and lexicon and \
                 quality.lexicon_share(text, lexicon)[0] <= quality.lexicon_share(texts[i], lexicon)[0]:
             continue  # the text layer reads as well as the OCR
-        raw_pages[i] = text.split("\n")
+        lines = text.split("\n")
+        raw_pages[i] = ocr.clean_first_page(lines) if i == 0 else lines
         done.append(i + 1)
     warnings = []
     if no_text and got and not done and len(got) == len(need):

@@ -122,3 +122,12 @@ def test_the_noisy_1984_un_scan_is_replaced_by_ocr_text():
     text = " ".join(line.text for line in raw.lines)
     assert "Upon assuming my responsibilities at the beginning of 1982" in text
     assert pdf_reader.quality.looks_like_noisy_ocr(text, "en") is False
+
+
+def test_emblem_scraps_on_an_ocrd_first_page_are_dropped():
+    from ingest.ocr import clean_first_page
+
+    got = clean_first_page(["UNITED", "NATIONS", "(RY General Assembly", "Ns Uh", "Distr.", "(a)", "1.",
+                            "A/39/361", "Item 108 of the provisional agenda*"])
+    assert got == ["UNITED", "NATIONS", "General Assembly", "Distr.", "(a)", "1.", "A/39/361",
+                   "Item 108 of the provisional agenda*"]
