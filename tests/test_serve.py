@@ -120,6 +120,14 @@ def test_errors_are_json_with_fitting_statuses(server):
     assert r.status_code == 403 and "read-write key" in r.json()["error"]
 
 
+def test_a_write_without_a_key_gets_401_and_changes_nothing(server):
+    before = server.get("/documents").json()
+    note = {"files": ("sneaky.txt", b"Sneaky\n\n1. This must not land.\n", "text/plain")}
+    assert httpx.post(f"{server.url}/documents", files=note, timeout=30).status_code == 401
+    assert httpx.delete(f"{server.url}/documents/tariffs.txt", timeout=30).status_code == 401
+    assert server.get("/documents").json() == before
+
+
 def test_openapi_schema_lists_every_operation(server):
     paths = server.get("/openapi.json", key=None).json()["paths"]
     assert {"/search", "/ask", "/quote", "/check", "/compare", "/documents", "/passages/{passage_id}",
@@ -155,14 +163,25 @@ def test_the_mcp_server_answers_over_stdio_with_references(kb_dir):
     params = StdioServerParameters(command=sys.executable, args=["-m", "kb", "--kb", str(kb_dir), "mcp"],
                                    env=dict(os.environ, KB_OCR="off"))
 
+    calls = {"search": {"question": "acoustic sensors find leaks", "k": 1},
+             "ask": {"question": "How do acoustic sensors find leaks?"}, "quote": {"topic": "flat-rate tariffs", "k": 1},
+             "check": {"claim": "Flat-rate tariffs give no signal to save water"}, "compare": {"topic": "water tariffs"}}
+
     async def run() -> tuple[set[str], dict]:
         async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
             await session.initialize()
             tools = {t.name for t in (await session.list_tools()).tools}
-            result = await session.call_tool("search", {"question": "acoustic sensors find leaks", "k": 1})
-            return tools, json.loads(result.content[0].text)
+            out = {}
+            for name, arguments in calls.items():
+                result = await session.call_tool(name, arguments)
+                out[name] = json.loads(result.content[0].text)
+            return tools, out
 
-    tools, found = anyio.run(run)
+    tools, got = anyio.run(run)
     assert {"search", "ask", "quote", "check", "compare"} <= tools
-    hit = found["hits"][0]
+    hit = got["search"]["hits"][0]
     assert hit["doc_file"] == "water.pdf" and hit["reference"].endswith("para. 1, p. 1.")
+    assert got["ask"]["citations"] and all(c["reference"] for c in got["ask"]["citations"])
+    assert got["quote"]["quotes"][0]["reference"]
+    assert {d["doc_file"] for d in got["check"]["documents"]} == {"water.pdf", "tariffs.txt"}
+    assert all(p["reference"] for row in got["compare"]["rows"] for p in row["passages"])
