@@ -41,15 +41,17 @@ def _cell(url: str, op: str, questions: list[str], clients: int, n: int, cap: fl
     """(p50 ms, p95 ms, errors, requests done) for n requests at `clients` concurrency."""
     times, errors = [], 0
     end = time.monotonic() + cap
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    client = httpx.Client(headers={"X-API-Key": KEY}, timeout=120, limits=limits)  # keep-alive, as real clients
 
     def one(i: int) -> float | None:
         if time.monotonic() > end:
             return None
         t = time.perf_counter()
-        r = httpx.get(f"{url}/{op}", params={"q": questions[i % len(questions)]}, headers={"X-API-Key": KEY}, timeout=120)
+        r = client.get(f"{url}/{op}", params={"q": questions[i % len(questions)]})
         return (time.perf_counter() - t) * 1000 if r.status_code == 200 else -1.0
 
-    with ThreadPoolExecutor(clients) as pool:
+    with client, ThreadPoolExecutor(clients) as pool:
         for v in pool.map(one, range(n)):
             if v is None:
                 continue
@@ -77,6 +79,7 @@ def main() -> int:
     ap.add_argument("--requests", type=int, default=48)
     ap.add_argument("--cap", type=float, default=90.0, help="seconds a cell may take")
     ap.add_argument("--questions", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    ap.add_argument("--server-args", default="", help="more `kb serve` options, e.g. '--processes 2'")
     ap.add_argument("--upload-dir", type=Path, default=ROOT.parent / "shared" / "external" / "un-documents-2025" / "pdfs")
     args = ap.parse_args()
     questions = [json.loads(line)["question"] for line in args.questions.open(encoding="utf-8")]
@@ -85,7 +88,8 @@ def main() -> int:
     shutil.copytree(args.kb, store)
     port = _port()
     env = dict(os.environ, KB_API_KEYS=f"rw:{KEY}")
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "--kb", str(store), "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "--kb", str(store), "serve", "--port", str(port),
+                             *args.server_args.split()], env=env,
                             stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

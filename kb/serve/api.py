@@ -20,6 +20,7 @@ from kb.serve import service as ops
 from kb.serve.access import Keys
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+OPTIONS_ENV = "KB_SERVE_OPTIONS"  # create_app's options as JSON, for the processes of `kb serve --processes N`
 
 
 class _Refused(KBError):
@@ -100,6 +101,8 @@ def create_app(settings: Settings, keys: Keys | None = None, workers: int = 4, t
                         kind: Words = None, year_min: Year = None, year_max: Year = None, language: Words = None,
                         all_versions: bool = False) -> dict:
             filters = ops.filters_of(doc, publisher, kind, year_min, year_max, language, all_versions)
+            if fn is ops.op_search:
+                return await svc.search(q, k, filters)
             return await svc.run(fn, q, k, filters)
 
         app.get(path, summary=summary)(route)
@@ -152,3 +155,15 @@ def create_app(settings: Settings, keys: Keys | None = None, workers: int = 4, t
         return {"removed": doc}
 
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app of one `kb serve --processes N` process: settings from the environment, the
+    server's options from KB_SERVE_OPTIONS."""
+    import json
+    import os
+
+    settings = Settings.load()
+    options = json.loads(os.environ.get(OPTIONS_ENV) or "{}")
+    options["cors_origins"] = tuple(options.get("cors_origins", ()))
+    return create_app(settings, Keys.load(settings.api_keys, settings.api_keys_file), **options)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import io
 import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from kb.config import Settings
@@ -18,6 +19,8 @@ from kb.errors import KBError, QueryError
 from kb.types import Filters
 
 MAX_K = 100
+BATCH_WINDOW = 0.004  # seconds the batcher waits for more searches after the first
+MAX_BATCH = 32
 
 
 class TimedOut(KBError):
@@ -118,8 +121,50 @@ def op_page_image(kbase, passage_id: str, page: int | None) -> bytes:
     return buf.getvalue()
 
 
+class _Batcher:
+    """Searches that arrive together are run as one `search_many` (one model call for all their
+    questions; the same hits as one by one): a collector thread waits BATCH_WINDOW after the
+    first request, then runs everything queued, grouped by k and filters."""
+
+    def __init__(self, svc: Service) -> None:
+        self.svc = svc
+        self.items: list[tuple[str, int | None, Filters, Future]] = []
+        self.ready = threading.Condition()
+        threading.Thread(target=self._loop, name="kb-search-batcher", daemon=True).start()
+
+    def submit(self, q: str, k: int | None, filters: Filters) -> Future:
+        future: Future = Future()
+        with self.ready:
+            self.items.append((q, k, filters, future))
+            self.ready.notify()
+        return future
+
+    def _loop(self) -> None:
+        while True:
+            with self.ready:
+                while not self.items:
+                    self.ready.wait()
+            time.sleep(BATCH_WINDOW)
+            with self.ready:
+                batch, self.items = self.items[:MAX_BATCH], self.items[MAX_BATCH:]
+            groups: dict[tuple, list] = {}
+            for item in batch:
+                groups.setdefault((item[1], item[2]), []).append(item)
+            for (k, filters), items in groups.items():
+                try:
+                    kbase = self.svc.knowledge_base()
+                    results = kbase.search_many([q for q, *_ in items], k=_k(k, kbase.settings.k), filters=filters)
+                    for (q, _, _, future), hits in zip(items, results):
+                        future.set_result({"query": q, "hits": [h.to_dict() | {"version": kbase.versions.note(h.document)}
+                                                                 for h in hits]})
+                except Exception as exc:  # noqa: BLE001 - each request gets the error
+                    for *_, future in items:
+                        if not future.done():
+                            future.set_exception(exc)
+
+
 class Service:
-    """One per process: the pool, the shared model, the writer flag."""
+    """One per process: the pool, the shared model, the writer flag, the search batcher."""
 
     def __init__(self, settings: Settings, workers: int = 4, timeout: float = 60.0) -> None:
         self.settings, self.timeout = settings, timeout
@@ -129,6 +174,21 @@ class Service:
         self._embedder: Any = None
         self._lock = threading.Lock()
         self._writing = threading.Lock()
+        self._batcher: _Batcher | None = None
+
+    async def search(self, q: str, k: int | None, filters: Filters) -> dict:
+        """A search, batched with the others that arrive at the same moment, within the time limit."""
+        if not q or not q.strip():
+            raise QueryError("the question is empty; pass q=... with some words")
+        with self._lock:
+            if self._batcher is None:
+                self._batcher = _Batcher(self)
+        future = asyncio.wrap_future(self._batcher.submit(q, k, filters))
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            raise TimedOut(f"the request took longer than {self.timeout:g} s; ask for less or start the server "
+                           "with a longer --timeout") from None
 
     def knowledge_base(self):
         """This thread's KnowledgeBase, reopened when the store changed since it was opened."""
