@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
 
 DPI = 200  # 300 reads no better on the UN scans and is slower
+# PDFium is not thread-safe, not even across documents: every pypdfium2 call in kb holds this lock
+PDFIUM_LOCK = threading.RLock()
 MODES = ("auto", "off")
 # kb's language codes -> Tesseract's
 TESSERACT_LANGS = {"en": "eng", "fr": "fra", "es": "spa", "ru": "rus", "ar": "ara", "zh": "chi_sim"}
@@ -62,15 +65,16 @@ def read_pages(path: Path, pages: list[int], language: str | None, deadline: flo
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per reader process: they run side by side
     lang = tesseract_language(language)
     out: dict[int, str] = {}
-    pdf = pypdfium2.PdfDocument(str(path))
-    try:
-        for i in pages:
-            if time.monotonic() > deadline:
-                break
-            image = pdf[i].render(scale=DPI / 72, grayscale=True).to_pil()
-            out[i] = pytesseract.image_to_string(image, lang=lang)
-    finally:
-        pdf.close()
+    for i in pages:
+        if time.monotonic() > deadline:
+            break
+        with PDFIUM_LOCK:
+            pdf = pypdfium2.PdfDocument(str(path))
+            try:
+                image = pdf[i].render(scale=DPI / 72, grayscale=True).to_pil()
+            finally:
+                pdf.close()
+        out[i] = pytesseract.image_to_string(image, lang=lang)
     return out
 
 

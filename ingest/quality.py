@@ -136,7 +136,10 @@ def is_missing_document_stub(page_texts: list[str]) -> bool:
 MIN_REPEAT = 40  # characters a re-emitted span must share with the text just before it
 MAX_REPEAT_BACK = 900  # how far back the first copy may start
 _WORDS = re.compile(r"\b[a-z]{3,}\b")  # a repeat worth undoing has running words, not table cells
-_JUNK_GAP = re.compile(r"[^a-z]{0,30}")  # a gap without lower-case words: a page mark ("4.5.2016 L 119/2 EN")
+# what may stand between the two copies: a few stray letters or marks (no digits), or a journal page
+# mark ("4.5.2016 L 119/2 EN"); a gap with other figures ("(A/79/1); ") is real text that repeats
+_SHORT_GAP = re.compile(r"[^\d]{0,4}")
+_PAGE_MARK_GAP = re.compile(r"\s*(?:\d{1,2}\.\d{1,2}\.)?\d{2,4}\s+L\s*\d+/\d+\s+EN\s*|\s*/\d{1,3}\s+EN\s*")
 
 
 def repair_repeated_spans(text: str) -> tuple[str, int]:
@@ -144,7 +147,7 @@ def repair_repeated_spans(text: str) -> tuple[str, int]:
     layout: "... the respect for private and famil ognised in the Charter ... private and
     family life" keeps one copy ("... private and family life"). A first copy (40 characters or
     more, often cut mid-word) is dropped when the same characters follow it at once, after at
-    most four stray characters or a page mark without lower-case words. A first copy that starts
+    most four stray characters without digits or an Official Journal page mark. A first copy that starts
     a line (a heading repeated by the paragraph under it) or has fewer than four running words
     (table cells) stays. Line breaks count as spaces. Returns the text and the number of repairs."""
     flat = text.replace("\n", " ")
@@ -163,7 +166,8 @@ def repair_repeated_spans(text: str) -> tuple[str, int]:
         while j + n < i and i + n < len(flat) and flat[j + n] == flat[i + n]:
             n += 1
         gap = flat[j + n:i]
-        if j + n <= i and (len(gap) <= 4 or _JUNK_GAP.fullmatch(gap)) and len(_WORDS.findall(flat[j:j + n])) >= 4 \
+        if j + n <= i and (_SHORT_GAP.fullmatch(gap) or _PAGE_MARK_GAP.fullmatch(gap)) \
+                and len(_WORDS.findall(flat[j:j + n])) >= 4 \
                 and len(flat[j:j + n].split()) >= 4:
             cuts.append((j, i))
             i += n

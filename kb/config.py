@@ -14,8 +14,9 @@ from typing import Any
 from kb.errors import ConfigError
 
 
-def _setting(default: Any, help: str, env: str = "") -> Any:
-    return field(default=default, metadata={"help": help, "env": env})
+def _setting(default: Any, help: str, env: str = "", secret: bool = False) -> Any:
+    """A setting; a `secret` one (API keys) stays out of the settings' repr and logs."""
+    return field(default=default, metadata={"help": help, "env": env}, repr=not secret)
 
 
 def env_name(f: Any) -> str:
@@ -62,8 +63,9 @@ class Settings:
         True, "Encode questions with the verified fp32 ONNX copy of a torch model (same vectors, no torch "
         "import: fast start); made once by `kb ingest`.")
     api_keys: str = _setting(
-        "", "API keys of `kb serve`: 'rw:KEY,ro:KEY' (read-write and read-only); empty = reads open, writes refused.")
-    api_keys_file: str = _setting("", "A file of `kb serve` API keys, one 'rw KEY' or 'ro KEY' per line.")
+        "", "API keys of `kb serve`: 'rw:KEY,ro:KEY' (read-write and read-only); empty = reads open, writes refused.",
+        secret=True)
+    api_keys_file: str = _setting("", "A file of `kb serve` API keys, one 'rw KEY' or 'ro KEY' per line.", secret=True)
     index_threshold: int = _setting(
         200_000, "Passage count past which the vector index switches from exact to approximate (HNSW)."
     )

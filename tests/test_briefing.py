@@ -8,7 +8,7 @@ import pytest
 from answers_store import water_kb  # noqa: F401  (fixture)
 
 from kb.answers.ask import ask
-from kb.answers.briefing import briefing, export_result, sentences_by_marker, to_markdown
+from kb.answers.briefing import _md_literal, briefing, export_result, sentences_by_marker, to_markdown
 from kb.answers.check import check_claim
 from kb.answers.compare import compare
 from kb.answers.quotes import find_quotes
@@ -47,7 +47,7 @@ def test_quotes_are_exported_exactly_as_verified(kbase):
     assert [t.rsplit(" [", 1)[0] for t in quoted] == [q["quote"] for q in quotes]
     md = export_result("quotes", quotes, "Tariffs", "md").decode()
     for i, q in enumerate(quotes, start=1):
-        assert f"> {q['quote']} [^{i}]" in md and f"[^{i}]: {q['reference']}" in md
+        assert f"> {_md_literal(q['quote'])} [^{i}]" in md and f"[^{i}]: {q['reference']}" in md
 
 
 def test_markdown_footnotes_follow_the_answers_markers(kbase):
@@ -95,3 +95,11 @@ def test_the_cli_exports_answers_checks_and_comparisons(kbase, tmp_path, capsys)
     out = tmp_path / "q.docx"
     assert main(["--kb", kbdir, "quote", "flat-rate tariffs", "-k", "1", "--export", "docx", "-o", str(out)]) == 0
     assert [s for s, _ in _word_text(out.read_bytes())].count("Quote") == 1
+
+
+def test_control_characters_and_markdown_marks_survive_the_export():
+    quotes = [{"quote": "households from\x0b high *bills* [sic]", "reference": "X (2020), para. 1."}]
+    paras = _word_text(export_result("quotes", quotes, "T", "docx"))  # python-docx refuses \x0b itself
+    assert ("Quote", "households from  high *bills* [sic] [1]") in paras
+    md = export_result("quotes", quotes, "T", "md").decode()
+    assert "> households from\x0b high \\*bills\\* \\[sic\\] [^1]" in md  # renders as the quote, marks visible

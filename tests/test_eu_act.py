@@ -129,3 +129,12 @@ def test_the_gdpr_has_every_article_and_its_recitals_as_passages():
     assert recital4.count("recognised in the Charter") == 1
     assert by["Article 6(1)(f)"].text.startswith("processing is necessary for the purposes of the legitimate")
     assert by["Article 6(1)"].section[-1] == "Article 6 Lawfulness of processing"
+
+
+def test_real_text_that_repeats_with_figures_between_is_kept():
+    resolutions = ("Recalling the report of the Secretary-General on the work of the Organization (A/79/1); "
+                   "report of the Secretary-General on the work of the Organization (A/80/1).")
+    staff = ("total number of staff in the field offices at 31 December 2023 1 204; total number of staff in "
+             "the field offices at 31 December 2024 1 310.")
+    for text in (resolutions, staff):
+        assert repair_repeated_spans(text) == (text, 0)

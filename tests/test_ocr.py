@@ -64,9 +64,19 @@ def test_a_good_text_layer_is_never_ocrd(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("OCR ran on a page with a good text layer")
 
+    pytest.importorskip("pypdfium2")
+    from pypdf import PdfReader, PdfWriter
+
+    # a page that draws an image (as a scan with an OCR layer does) under a good text layer
+    writer = PdfWriter(clone_from=make_pdf(tmp_path / "a.pdf", [LINES * 6]))
+    writer.pages[0].merge_page(PdfReader(_scan(tmp_path, LINES)).pages[0])
+    both = tmp_path / "both.pdf"
+    with both.open("wb") as fh:
+        writer.write(fh)
+    assert pdf_reader._has_image(PdfReader(both), 0)
     monkeypatch.setattr(ocr, "read_pages", boom)
     monkeypatch.setattr(ocr, "available", lambda: True)
-    raw = read_pdf(make_pdf(tmp_path / "a.pdf", [LINES]))
+    raw = read_pdf(both)
     assert "ocr" not in raw.meta["flags"]
     assert raw.lines[0].text.startswith("1. The committee met in Geneva")
 

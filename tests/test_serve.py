@@ -120,6 +120,20 @@ def test_errors_are_json_with_fitting_statuses(server):
     assert r.status_code == 403 and "read-write key" in r.json()["error"]
 
 
+def test_a_large_body_is_refused_before_it_is_read(server):
+    import http.client
+
+    for key, status in ((None, 401), (RW, 413)):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        headers = {"Content-Type": "multipart/form-data; boundary=x", "Content-Length": str(300 * 1024 * 1024)}
+        if key:
+            headers["X-API-Key"] = key
+        conn.request("POST", "/documents", body=b"--x\r\n", headers=headers)  # 5 bytes of a 300 MB promise
+        r = conn.getresponse()
+        assert r.status == status, (key, r.status)
+        conn.close()
+
+
 def test_a_write_without_a_key_gets_401_and_changes_nothing(server):
     before = server.get("/documents").json()
     note = {"files": ("sneaky.txt", b"Sneaky\n\n1. This must not land.\n", "text/plain")}

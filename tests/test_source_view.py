@@ -79,9 +79,11 @@ def test_a_passage_is_highlighted_on_its_page_and_the_boxes_cover_its_words(stor
     assert (page.page, page.pages, page.found) == (1, 2, True)
     pdf = tmp_path / "papers" / "fish.pdf"
     for word in ("committee", "Geneva", "fleets"):  # first line, middle, last line of paragraph 1
-        assert all(_inside(c, page.boxes) for c in _word_boxes(pdf, 1, word)), word
+        found = _word_boxes(pdf, 1, word)
+        assert found and all(_inside(c, page.boxes) for c in found), word
     for word in ("Members", "third"):  # paragraph 2 is not highlighted
-        assert not any(_inside(c, page.boxes) for c in _word_boxes(pdf, 1, word)), word
+        found = _word_boxes(pdf, 1, word)
+        assert found and not any(_inside(c, page.boxes) for c in found), word
     from PIL import Image
 
     image = Image.open(io.BytesIO(page.png))
@@ -112,6 +114,11 @@ def test_a_page_past_the_end_is_a_plain_error(store):
 def test_a_moved_file_and_a_text_file_give_plain_answers(store, tmp_path):
     assert source_pages(_passage(store, None, "notes.txt").passage_id, store) == []
     p = _passage(store, "1")
+    original = (tmp_path / "papers" / "fish.pdf").read_bytes()
+    make_pdf(tmp_path / "papers" / "fish.pdf", [["Another report", "", "1. Nothing about fish here."]])
+    with pytest.raises(NotFoundError, match=r'fish.pdf" has changed since it was ingested'):
+        source_pages(p.passage_id, store)  # never another file's page, highlighted or cached
+    (tmp_path / "papers" / "fish.pdf").write_bytes(original)
     (tmp_path / "papers" / "fish.pdf").rename(tmp_path / "fish-moved.pdf")
     with pytest.raises(NotFoundError, match=r'source file of "fish.pdf" is not at .*fish.pdf \(moved or deleted\?\)'):
         source_pages(p.passage_id, store)
@@ -149,4 +156,5 @@ def test_on_a_un_pdf_the_highlight_holds_the_paragraphs_first_and_last_sentence(
     assert page.page == 23 and page.page_label == "15"
     for phrase in ("Introduced in 2018", "allegations of SEA"):
         assert any(_inside(c, page.boxes) for c in _word_boxes(pdf, 23, phrase)), phrase
-    assert not any(_inside(c, page.boxes) for c in _word_boxes(pdf, 23, "Despite the importance of ClearCheck"))
+    outside = _word_boxes(pdf, 23, "Despite the importance of ClearCheck")
+    assert outside and not any(_inside(c, page.boxes) for c in outside)

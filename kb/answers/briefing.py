@@ -23,6 +23,18 @@ FILE_TYPES = {"docx": ("Word", "application/vnd.openxmlformats-officedocument.wo
               "md": ("Markdown", "text/markdown"), "csv": ("CSV", "text/csv"), "bib": ("BibTeX", "application/x-bibtex"),
               "ris": ("RIS", "application/x-research-info-systems")}
 _MARK = re.compile(r"\[(\d+)\]")
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # characters a Word document cannot hold
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def _xml_safe(text: str) -> str:
+    """Control characters (a vertical tab from a text file) become spaces; nothing else changes."""
+    return _NOT_XML.sub(" ", text)
+
+
+def _md_literal(text: str) -> str:
+    """Markdown that renders as exactly `text` (a quote's asterisks and brackets stay visible)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 @dataclass(frozen=True)
@@ -115,7 +127,7 @@ def to_markdown(b: Briefing) -> str:
         elif p.kind == "para":
             lines += [_MARK.sub(r"[^\1]", p.text), ""]
         else:
-            quoted = p.text.split("\n")
+            quoted = _md_literal(p.text).split("\n")
             lines += [f"> {line}" for line in quoted]
             lines[-1] += f" [^{p.source}]"
             lines.append("")
@@ -129,20 +141,20 @@ def to_docx(b: Briefing) -> bytes:
     from docx import Document as WordDocument
 
     doc = WordDocument()
-    doc.add_heading(b.title, level=1)
+    doc.add_heading(_xml_safe(b.title), level=1)
     for p in b.pieces:
         if p.kind == "heading":
-            doc.add_heading(p.text, level=2)
+            doc.add_heading(_xml_safe(p.text), level=2)
         elif p.kind == "para":
-            doc.add_paragraph(p.text)
+            doc.add_paragraph(_xml_safe(p.text))
         else:
             para = doc.add_paragraph(style="Quote")
-            para.add_run(p.text)
+            para.add_run(_xml_safe(p.text))
             para.add_run(f" [{p.source}]")
     if b.sources:
         doc.add_heading("Sources", level=2)
         for i, ref in enumerate(b.sources, start=1):
-            doc.add_paragraph(f"[{i}] {ref}")
+            doc.add_paragraph(_xml_safe(f"[{i}] {ref}"))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -73,20 +73,20 @@ def sync_folder(folder: str | Path, settings: Settings | None = None, embedder: 
                 progress=progress, on_file=on_file)
 
 
-def check_upload(name: str, data: bytes) -> str:
+def check_upload(name: str, data: bytes, max_bytes: int = MAX_BYTES) -> str:
     """The sanitised name of an acceptable upload; IngestError naming the file otherwise."""
     safe = safe_upload_name(name)
     if not safe.lower().endswith(SUPPORTED):
         raise IngestError(f'"{safe}" is not a PDF, TXT or Markdown file; convert it to one of those first')
     if not data:
         raise IngestError(f'"{safe}" is empty (0 bytes); choose the file again')
-    if len(data) > MAX_BYTES:
-        raise IngestError(f'"{safe}" is larger than {MAX_BYTES // (1024 * 1024)} MB; split it or use `kb ingest`')
+    if len(data) > max_bytes:
+        raise IngestError(f'"{safe}" is larger than {max(1, max_bytes // (1024 * 1024))} MB; split it or use `kb ingest`')
     return safe
 
 
 def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = None, embedder: Any | None = None,
-              on_file: Callable[[int, int, str, str], None] | None = None):
+              on_file: Callable[[int, int, str, str], None] | None = None, max_bytes: int = MAX_BYTES):
     """Save uploaded (name, bytes) pairs into the store's uploads folder and ingest them.
     Names are sanitised; an unsupported, empty or oversized file is skipped with its reason
     in the report (and told to `on_file`) while the others go on."""
@@ -100,7 +100,7 @@ def add_files(files: Sequence[tuple[str, bytes]], settings: Settings | None = No
     written: list[Path] = []  # files this call adds to the uploads folder
     for name, data in files:
         try:
-            safe = check_upload(name, data)
+            safe = check_upload(name, data, max_bytes)
         except IngestError as exc:
             rejected.append((safe_upload_name(name), str(exc)))
             if on_file is not None:

@@ -25,3 +25,11 @@ def report_lines(report: Any) -> Iterator[str]:
     from ingest.pipeline import iter_report_lines
 
     return iter_report_lines(report)
+
+
+def pdfium_lock() -> Any:
+    """`ingest.ocr.PDFIUM_LOCK`: PDFium is not thread-safe, so the source view renders under the
+    same lock as OCR."""
+    from ingest.ocr import PDFIUM_LOCK
+
+    return PDFIUM_LOCK

@@ -63,11 +63,25 @@ def source_file(store: Store, doc: Document) -> Path:
         uploads = (Path(store.path) / UPLOADS).resolve()
         path = Path(store.path) / name if Path(root).resolve() == uploads else Path(root) / name
         if path.is_file():
+            if not _same_bytes(path, doc.sha256):
+                raise NotFoundError(f'"{path}" has changed since it was ingested; run `kb ingest` on its folder '
+                                    "again to see its pages")
             return path
         tried.append(str(path))
     where = tried[0] if tried else doc.file
     raise NotFoundError(f'the source file of "{doc.file}" is not at {where} (moved or deleted?); put it back '
                         "or ingest its folder again to see its pages")
+
+
+def _same_bytes(path: Path, sha256: str) -> bool:
+    """Whether the file still holds the bytes that were ingested (its pages are the passage's)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == sha256
 
 
 def _letters(text: str) -> tuple[str, list[int]]:
@@ -128,12 +142,15 @@ def _page_image(store: Store, doc: Document, pdf, index: int):
     return image
 
 
-def render_page(store: Store, doc: Document, path: Path, page: int, passage: Passage | None) -> SourcePage:
-    """Page `page` (1-based) of the PDF at `path`, with `passage` highlighted where it stands."""
+def _render(store: Store, doc: Document, path: Path, page: int, passage: Passage | None):
+    """(page image, highlight boxes, page count); pypdfium2 calls only (under PDFIUM_LOCK)."""
     import pypdfium2
-    from PIL import Image, ImageDraw
 
-    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        pdf = pypdfium2.PdfDocument(str(path))
+    except pypdfium2.PdfiumError as err:
+        raise NotFoundError(f'"{doc.file}" cannot be opened as a PDF now ({err}); put back the file that was '
+                            "ingested, or ingest its folder again") from None
     try:
         total = len(pdf)
         if not 1 <= page <= total:
@@ -149,8 +166,19 @@ def render_page(store: Store, doc: Document, path: Path, page: int, passage: Pas
                     left, bottom, right, top = textpage.get_rect(i)
                     boxes.append((int(left * SCALE), int((height - top) * SCALE),
                                   int(right * SCALE) + 1, int((height - bottom) * SCALE) + 1))
+        return image, boxes, total
     finally:
         pdf.close()
+
+
+def render_page(store: Store, doc: Document, path: Path, page: int, passage: Passage | None) -> SourcePage:
+    """Page `page` (1-based) of the PDF at `path`, with `passage` highlighted where it stands."""
+    from PIL import Image, ImageDraw
+
+    from kb.library.seam import pdfium_lock  # PDFium is not thread-safe: one call at a time per process
+
+    with pdfium_lock():
+        image, boxes, total = _render(store, doc, path, page, passage)
     if boxes:
         layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
         draw = ImageDraw.Draw(layer)

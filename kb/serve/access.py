@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +29,12 @@ class Keys:
             except OSError as err:
                 raise ConfigError(f"cannot read the API key file {file} ({err.strerror}); fix KB_API_KEYS_FILE") from None
             entries += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-        for entry in entries:
-            role, sep, key = entry.strip().replace(" ", ":", 1).partition(":")
-            key = key.strip()
-            if not sep or role not in ROLES or len(key) < 8:
-                shown = entry.strip()[:3] + "..."
-                raise ConfigError(f"API key entry {shown!r} is not 'ro:KEY' or 'rw:KEY' with a key of 8 or more "
-                                  "characters; fix KB_API_KEYS or KB_API_KEYS_FILE")
-            pairs.append((role, key))
+        for n, entry in enumerate(entries, start=1):
+            m = re.fullmatch(r"\s*(ro|rw)\s*[:\s]\s*(\S+)\s*", entry)
+            if m is None or len(m.group(2)) < 8:
+                raise ConfigError(f"API key entry {n} is not 'ro:KEY' or 'rw:KEY' with a key of 8 or more characters "
+                                  "and no spaces; fix KB_API_KEYS or KB_API_KEYS_FILE")
+            pairs.append((m.group(1), m.group(2)))
         return cls(tuple(pairs))
 
     @property

@@ -20,6 +20,7 @@ from kb.serve import service as ops
 from kb.serve.access import Keys
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_FILES = 20  # files in one upload request
 OPTIONS_ENV = "KB_SERVE_OPTIONS"  # create_app's options as JSON, for the processes of `kb serve --processes N`
 
 
@@ -86,6 +87,25 @@ def create_app(settings: Settings, keys: Keys | None = None, workers: int = 4, t
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "X-API-Key"])
 
+    @app.middleware("http")
+    async def _guard_writes(request: Request, call_next):
+        """Keys and size of a write are checked before its body is read (FastAPI would read and spool
+        the whole upload before any dependency runs)."""
+        if request.method in ("POST", "DELETE", "PUT", "PATCH"):
+            try:
+                _writer(request)
+                size = int(request.headers.get("content-length", "-1"))
+            except _Refused as exc:
+                return JSONResponse({"error": str(exc)}, status_code=exc.status)
+            except ValueError:
+                size = -1
+            if request.method == "POST" and size < 0:
+                return JSONResponse({"error": "an upload needs a Content-Length header"}, status_code=411)
+            if size > MAX_FILES * max_upload_bytes:
+                return JSONResponse({"error": f"the request is larger than {MAX_FILES} files of the largest size "
+                                              "allowed; send fewer or smaller files"}, status_code=413)
+        return await call_next(request)
+
     @app.exception_handler(KBError)
     async def _kb_error(request: Request, exc: KBError) -> JSONResponse:
         return JSONResponse({"error": str(exc)}, status_code=_status(exc))
@@ -114,7 +134,7 @@ def create_app(settings: Settings, keys: Keys | None = None, workers: int = 4, t
     _query_route("/compare", ops.op_compare, "what each document says on a topic")
 
     @app.get("/health", summary="liveness, and the store's counts")
-    async def health() -> dict:
+    async def health(_: Reader) -> dict:
         manifest = await svc.run(lambda kbase: dict(kbase.store.manifest))
         return {"ok": True, "documents": manifest.get("documents"), "passages": manifest.get("passages"),
                 "model": manifest.get("model")}
@@ -136,6 +156,8 @@ def create_app(settings: Settings, keys: Keys | None = None, workers: int = 4, t
     async def upload(_: Writer, files: Uploads) -> dict:
         from kb.library.manage import add_files
 
+        if len(files) > MAX_FILES:
+            raise _Refused(413, f"{len(files)} files in one request; send at most {MAX_FILES} at a time")
         pairs = []
         for f in files:
             data = await f.read(max_upload_bytes + 1)
@@ -143,7 +165,8 @@ def create_app(settings: Settings, keys: Keys | None = None, workers: int = 4, t
                 raise _Refused(413, f'"{f.filename}" is larger than {max_upload_bytes // (1024 * 1024) or 1} MB; '
                                "split it or raise the server's --max-upload-mb")
             pairs.append((f.filename or "upload", data))
-        report = await svc.write(lambda: add_files(pairs, settings=settings, embedder=svc.embedder()))
+        report = await svc.write(lambda: add_files(pairs, settings=settings, embedder=svc.embedder(),
+                                                   max_bytes=max_upload_bytes))
         return {"added": report.added, "updated": report.updated, "skipped": [list(s) for s in report.skipped],
                 "summary": report.summary()}
 

@@ -147,20 +147,26 @@ class _Batcher:
             time.sleep(BATCH_WINDOW)
             with self.ready:
                 batch, self.items = self.items[:MAX_BATCH], self.items[MAX_BATCH:]
+            # a request that timed out meanwhile was cancelled: it is left out, the others go on
+            batch = [item for item in batch if item[3].set_running_or_notify_cancel()]
             groups: dict[tuple, list] = {}
             for item in batch:
                 groups.setdefault((item[1], item[2]), []).append(item)
             for (k, filters), items in groups.items():
-                try:
-                    kbase = self.svc.knowledge_base()
-                    results = kbase.search_many([q for q, *_ in items], k=_k(k, kbase.settings.k), filters=filters)
-                    for (q, _, _, future), hits in zip(items, results):
-                        future.set_result({"query": q, "hits": [h.to_dict() | {"version": kbase.versions.note(h.document)}
-                                                                 for h in hits]})
-                except Exception as exc:  # noqa: BLE001 - each request gets the error
-                    for *_, future in items:
-                        if not future.done():
-                            future.set_exception(exc)
+                self._answer(k, filters, items)
+
+    def _answer(self, k: int | None, filters: Filters, items: list) -> None:
+        try:
+            kbase = self.svc.knowledge_base()
+            results = kbase.search_many([q for q, *_ in items], k=_k(k, kbase.settings.k), filters=filters)
+            answers = [{"query": q, "hits": [h.to_dict() | {"version": kbase.versions.note(h.document)} for h in hits]}
+                       for (q, *_), hits in zip(items, results)]
+        except Exception as exc:  # noqa: BLE001 - each request of the group gets the error
+            for *_, future in items:
+                future.set_exception(exc)
+            return
+        for (*_, future), answer in zip(items, answers):
+            future.set_result(answer)
 
 
 class Service:
@@ -174,15 +180,12 @@ class Service:
         self._embedder: Any = None
         self._lock = threading.Lock()
         self._writing = threading.Lock()
-        self._batcher: _Batcher | None = None
+        self._batcher = _Batcher(self)
 
     async def search(self, q: str, k: int | None, filters: Filters) -> dict:
         """A search, batched with the others that arrive at the same moment, within the time limit."""
         if not q or not q.strip():
             raise QueryError("the question is empty; pass q=... with some words")
-        with self._lock:
-            if self._batcher is None:
-                self._batcher = _Batcher(self)
         future = asyncio.wrap_future(self._batcher.submit(q, k, filters))
         try:
             return await asyncio.wait_for(future, self.timeout)
