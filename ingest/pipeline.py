@@ -30,6 +30,9 @@ from ingest.scan import (
     is_folder_readme,
     scan_folder,
 )
+from ingest.skips import SKIP_KEY as _SKIP_KEY
+from ingest.skips import ocr_state as _ocr_state
+from ingest.skips import remembered_skip
 from ingest.workers import Outcome, cpu_workers, run_parallel
 from kb.config import Settings
 from kb.embed.spans import embed_passages, sentence_spans
@@ -46,7 +49,6 @@ __all__ = ["CATALOG", "LOCK_NAME", "FileState", "SyncReport", "catalog_row", "fi
            "iter_report_lines", "scan_folder", "sync", "writer_lock"]
 
 _CATALOG_KEY = "catalog:"  # meta key prefix: the catalog row a file's metadata came from
-_SKIP_KEY = "skipped:"  # meta key prefix: a file skipped before, with its hash and reason
 _SAVE_EVERY_S = 60.0  # write the FAISS index and manifest at least this often
 _EMBED_CHUNK = 256  # passages gathered from several small documents before one encode call
 
@@ -119,8 +121,7 @@ class _Sync:
     def __init__(self, folder: Path, store: Store, embedder: Any, settings: Settings, progress: bool,
                  key_prefix: str = "", on_file: FileCallback | None = None) -> None:
         self.folder, self.store, self.embedder, self.settings = folder, store, embedder, settings
-        self.progress = progress
-        self.prefix, self.on_file = key_prefix, on_file
+        self.progress, self.prefix, self.on_file = progress, key_prefix, on_file
         self.root = str(folder.resolve())
         self.report = SyncReport()
         self.last_save = time.monotonic()
@@ -162,7 +163,7 @@ class _Sync:
                 unchanged.add(key)
                 touched.append(st)
                 continue
-            remembered = remembered_skip(self.store, self.settings.file_timeout, key, sha)
+            remembered = remembered_skip(self.store, self.settings.file_timeout, key, sha, _ocr_state(self.settings))
             if remembered:
                 report.skipped.append((key, remembered))
                 continue
@@ -361,10 +362,11 @@ class _Sync:
                 store.remove_file(key)
                 store.set_meta(_CATALOG_KEY + key, None)
             if not outcome.internal:
-                timeout = self.settings.file_timeout if outcome.reason.startswith("timed out") else None
+                slow = outcome.reason.startswith("timed out") or "KB_FILE_TIMEOUT" in outcome.reason
+                timeout = self.settings.file_timeout if slow else None  # a longer limit will retry it
                 for s in [job.state, *job.aliases]:
                     store.set_meta(_SKIP_KEY + s.key, json.dumps({"sha256": job.sha, "reason": reason,
-                                                                   "timeout": timeout}))
+                                                                   "timeout": timeout, "ocr": _ocr_state(self.settings)}))
 
 
 def skip_reason(key: str, outcome: Outcome) -> str:
@@ -378,19 +380,6 @@ def skip_reason(key: str, outcome: Outcome) -> str:
         return (f'reading "{key}" {outcome.reason}; skipped (raise the limit with --timeout or '
                 "KB_FILE_TIMEOUT if the file is just large)")
     return outcome.reason
-
-
-def remembered_skip(store: Store, file_timeout: float, key: str, sha: str) -> str | None:
-    """The reason a file with these exact bytes was skipped before (not retried), if any."""
-    raw = store.get_meta(_SKIP_KEY + key)
-    if not raw:
-        return None
-    rec = json.loads(raw)
-    if rec.get("sha256") != sha:
-        return None
-    if rec.get("timeout") is not None and file_timeout > rec["timeout"]:
-        return None  # a longer time limit now: try again
-    return rec["reason"]
 
 
 def _row_json(row: dict | None) -> str:

@@ -141,3 +141,20 @@ def test_emblem_scraps_on_an_ocrd_first_page_are_dropped():
                             "A/39/361", "Item 108 of the provisional agenda*"])
     assert got == ["UNITED", "NATIONS", "General Assembly", "Distr.", "(a)", "1.", "A/39/361",
                    "Item 108 of the provisional agenda*"]
+
+
+@needs_tesseract
+def test_a_scan_skipped_without_tesseract_is_read_once_tesseract_is_there(tmp_path, monkeypatch):
+    from ingest.pipeline import sync
+    from kb.embed.encoders import HashEmbedder
+
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    _scan(tmp_path, LINES).rename(folder / "scan.pdf")
+    settings = Settings.load(kb_dir=str(tmp_path / "kb"))
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    report = sync(folder, settings.kb_path, HashEmbedder(dim=64), settings, progress=False)
+    assert report.added == 0 and "install Tesseract" in report.skipped[0][1]
+    monkeypatch.undo()
+    report = sync(folder, settings.kb_path, HashEmbedder(dim=64), settings, progress=False)
+    assert report.added == 1, report.skipped
