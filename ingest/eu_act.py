@@ -22,6 +22,7 @@ _OJ_MARK = re.compile(r"(?:\b\d{1,2}\.\d{1,2}\.)?\b\d{2,4}\s+L\s*\d+/\d+\s+EN\b|
 _WHEREAS = re.compile(r"\bWhereas\s*:")
 _ADOPTED = re.compile(r"\bHA(?:VE|S)\s+ADOPTED\s+TH(?:IS|E\s+PRESENT)\s+(?:REGULATION|DIRECTIVE|DECISION)\s*:?")
 _HEADING = re.compile(r"(?:CHAPTER\s+[IVXLC]+|Section\s+\d+|TITLE\s+[IVXLC]+)\s+[^.;:]*$")
+_AFTER_POINTS = re.compile(r"\.\s+(?=[A-Z])(?!\(?[a-z0-9]{1,3}\)\s)")  # a sentence end, then new text
 _TITLE_END = re.compile(r"\s1\.\s+(?=[A-Z])")
 MAX_TITLE_CHARS = 250
 MAX_SKIP = 2  # numbers lost in extraction that a sequence may jump over
@@ -144,8 +145,17 @@ class _Builder:
             self.add(start, end, "para", label, section)
             return
         self.add(start, start + found[0][0], "para", label, section)
-        for a, b, name in _spans(text, found, start):
+        spans = list(_spans(text, found, start))
+        a, z, name = spans[-1]
+        # a subparagraph after the list ("Point (f) of the first subparagraph shall not apply ...")
+        # belongs to the paragraph, not to its last point: the last point ends at its first sentence end
+        tail = _AFTER_POINTS.search(self.body, a, z)
+        if tail:
+            spans[-1] = (a, tail.start() + 1, name)
+        for a, b, name in spans:
             self.add(a, b, "para", f"{label}({name})", section)
+        if tail:
+            self.add(tail.start() + 1, z, "para", label, section)
 
 
 def _title(segment: str) -> tuple[str, int]:

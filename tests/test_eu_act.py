@@ -23,7 +23,8 @@ PAGE2 = ("(3) Common rules should therefore apply. HAVE ADOPTED THIS REGULATION:
          "of this Regulation: (1) tool means a hand implement; (2) label means a printed mark. "
          "9.9.2031 L 77/2 EN")
 PAGE3 = ("CHAPTER II Labels Section 1 Content Article 3 Content of the label 1. The label shall show: "
-         "(a) the maker; (b) the weight; or (c) the material. 2. Member States may require more. "
+         "(a) the maker; (b) the weight; or (c) the material. Point (b) shall not apply to seeds. "
+         "2. Member States may require more. "
          "This Regulation shall be binding in its entirety.")
 
 
@@ -67,9 +68,10 @@ def test_articles_paragraphs_and_points_carry_the_acts_own_locators():
     assert blocks["Article 1(1)"].section == ("CHAPTER I General provisions", "Article 1 Subject-matter")
     assert blocks["Article 2"].text == "For the purposes of this Regulation:"
     assert blocks["Article 2(1)"].text == "tool means a hand implement;"
-    assert blocks["Article 3(1)"].text == "The label shall show:"
     assert blocks["Article 3(1)(b)"].text == "the weight; or"
-    assert blocks["Article 3(1)(c)"].text == "the material."
+    assert blocks["Article 3(1)(c)"].text == "the material."  # the subparagraph after it is the paragraph's
+    assert [b.text for b in to_blocks(_raw(PAGE1, PAGE2, PAGE3)) if b.para == "Article 3(1)"] == \
+        ["The label shall show:", "Point (b) shall not apply to seeds."]
     assert blocks["Article 3(2)"].text.startswith("Member States may require more.")
     assert blocks["Article 3(1)"].section == ("CHAPTER II Labels", "Section 1 Content", "Article 3 Content of the label")
     assert blocks["Article 3(1)"].page_start == 3
