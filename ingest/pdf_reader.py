@@ -239,7 +239,10 @@ def _ocr_where_needed(path: Path, reader: PdfReader, raw_pages: list[list[str]],
             if no_text or i + 1 in failed or _needs_ocr(reader, i, t, language, doc_noisy)]
     if not need or not ocr.available():
         return [], []
-    got = ocr.read_pages(path, need, language, time.monotonic() + seconds)
+    try:
+        got = ocr.read_pages(path, need, language, time.monotonic() + seconds)
+    except Exception as err:  # noqa: BLE001 - Tesseract or the renderer failing must not lose the text layer
+        return [], [f'OCR of "{path.name}" failed ({_one_line(err)}); its own text layer is used']
     lexicon = quality.english_lexicon() if language in (None, "en") else frozenset()
     done = []
     for i, text in got.items():

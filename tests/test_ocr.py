@@ -158,3 +158,16 @@ def test_a_scan_skipped_without_tesseract_is_read_once_tesseract_is_there(tmp_pa
     monkeypatch.undo()
     report = sync(folder, settings.kb_path, HashEmbedder(dim=64), settings, progress=False)
     assert report.added == 1, report.skipped
+
+
+def test_an_ocr_failure_keeps_the_text_layer_with_a_warning(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("tesseract crashed")
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "read_pages", broken)
+    monkeypatch.setattr(pdf_reader, "_has_image", lambda reader, i: True)
+    monkeypatch.setattr(pdf_reader.quality, "looks_like_noisy_ocr", lambda text, lang: True)
+    raw = read_pdf(make_pdf(tmp_path / "a.pdf", [LINES]))
+    assert raw.lines[0].text.startswith("1. The committee met")
+    assert any("OCR of \"a.pdf\" failed (tesseract crashed)" in w for w in raw.warnings)
