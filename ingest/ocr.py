@@ -65,16 +65,18 @@ def read_pages(path: Path, pages: list[int], language: str | None, deadline: flo
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # one thread per reader process: they run side by side
     lang = tesseract_language(language)
     out: dict[int, str] = {}
-    for i in pages:
-        if time.monotonic() > deadline:
-            break
-        with PDFIUM_LOCK:
-            pdf = pypdfium2.PdfDocument(str(path))
-            try:
+    with PDFIUM_LOCK:
+        pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        for i in pages:
+            if time.monotonic() > deadline:
+                break
+            with PDFIUM_LOCK:  # rendering holds the lock; Tesseract (another process) does not
                 image = pdf[i].render(scale=DPI / 72, grayscale=True).to_pil()
-            finally:
-                pdf.close()
-        out[i] = pytesseract.image_to_string(image, lang=lang)
+            out[i] = pytesseract.image_to_string(image, lang=lang)
+    finally:
+        with PDFIUM_LOCK:
+            pdf.close()
     return out
 
 

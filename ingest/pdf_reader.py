@@ -123,9 +123,11 @@ def _pdf_labels(reader: PdfReader) -> list[str] | None:
         return None
 
 
-def _extract_pages(reader: PdfReader, name: str) -> tuple[list[list[str]], list[str]]:
+def _extract_pages(reader: PdfReader, name: str) -> tuple[list[list[str]], list[str], frozenset[int]]:
+    """Each page's lines, the warnings, and the 1-based pages whose extraction failed."""
     pages: list[list[str]] = []
     warnings: list[str] = []
+    failed: set[int] = set()
     try:
         page_objs = list(reader.pages)
     except Exception as err:
@@ -138,9 +140,10 @@ def _extract_pages(reader: PdfReader, name: str) -> tuple[list[list[str]], list[
             msg = f'page {i} of "{name}" could not be extracted ({_one_line(err)}); skipped'
             log.warning(msg)
             warnings.append(msg)
+            failed.add(i)
             text = ""
         pages.append(text.split("\n"))
-    return pages, warnings
+    return pages, warnings, frozenset(failed)
 
 
 class _Piece(NamedTuple):
@@ -288,10 +291,9 @@ def read_pdf(path: Path, password: str | None = None, ocr_mode: str = "auto",
     name = path.name
     with _PypdfLog() as pypdf_log:
         reader = _open(path, password)
-        raw_pages, warnings = _extract_pages(reader, name)
+        raw_pages, warnings, failed = _extract_pages(reader, name)
     ocr_pages: list[int] = []
     if ocr_mode != "off":
-        failed = frozenset(int(m.group(1)) for w in warnings if (m := re.match(r"page (\d+) of .* could not be extracted", w)))
         ocr_pages, note = _ocr_where_needed(path, reader, raw_pages, ocr_seconds, failed)
         rescued = tuple(f'page {p} of "{name}" could not be extracted' for p in ocr_pages)
         warnings = [w.replace("; skipped", "; read by OCR instead") if w.startswith(rescued) else w

@@ -176,6 +176,16 @@ class ParsedDocument:
 VERDICTS = ("supports", "contradicts", "not addressed", "unclear")
 
 
+def passage_record(p: Passage, d: Document) -> dict[str, Any]:
+    """One passage with every citation field: `kb passages --json`, `kb show --json` and the API's
+    /passages/{id}."""
+    return {
+        "passage_id": p.passage_id, "doc_file": d.file, "title": d.title, "symbol": d.symbol, "year": d.year,
+        "publisher": d.publisher, "para": p.para, "part": p.part, "page": p.page_start, "page_end": p.page_end,
+        "page_label": p.page_label, "section": p.section_path, "kind": p.kind, "seq": p.seq, "text": p.text,
+    }
+
+
 def _passage_ref(passage: Passage) -> dict[str, Any]:
     """The compact passage fields shared by the answer JSON shapes."""
     return {"passage_id": passage.passage_id, "para": passage.para, "page": passage.page_start,

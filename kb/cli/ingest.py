@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from kb.types import Document, Passage, para_label
+from kb.types import Document, Passage, para_label, passage_record
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -148,17 +148,16 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- docs
 def run_docs(args: argparse.Namespace) -> int:
-    from kb.search.versions import versions
+    from kb.search.versions import document_records, versions
 
     with _open_store(args) as store:
+        if args.json:
+            for rec in document_records(store):
+                print(json.dumps(rec, ensure_ascii=False))
+            return 0
         counts = store.passage_counts()
         docs = store.documents()
         family = {doc_id: v.describe() for doc_id, v in versions(docs).items()}
-        if args.json:
-            for d in docs:
-                print(json.dumps({**d.to_dict(), "passages": counts.get(d.doc_id, 0), "version": family.get(d.doc_id, "")},
-                                 ensure_ascii=False))
-            return 0
         if not docs:
             print("the knowledge base is empty; add papers with `kb ingest FOLDER`")
             return 0
@@ -181,15 +180,6 @@ def _clip(text: str, n: int) -> str:
 
 
 # ---------------------------------------------------------------------- show / passages
-def passage_record(p: Passage, d: Document) -> dict[str, Any]:
-    """One passage with every citation field, the shape of `kb passages --json` and `kb show --json`."""
-    return {
-        "passage_id": p.passage_id, "doc_file": d.file, "title": d.title, "symbol": d.symbol, "year": d.year,
-        "publisher": d.publisher, "para": p.para, "part": p.part, "page": p.page_start, "page_end": p.page_end,
-        "page_label": p.page_label, "section": p.section_path, "kind": p.kind, "seq": p.seq, "text": p.text,
-    }
-
-
 def citation(p: Passage, d: Document) -> str:
     """A one-line citation: title (symbol, year), para, page, section."""
     head = d.short_title or d.title

@@ -89,8 +89,7 @@ def run_search(args: argparse.Namespace) -> int:
             return 0
         hits = kb.search(args.query, k=k, filters=filters)
         if args.json:
-            write_jsonl([{"query": args.query,
-                          "hits": [h.to_dict() | {"version": kb.versions.note(h.document)} for h in hits]}])
+            write_jsonl([kb.search_record(args.query, hits)])
         else:
             print(format_hits(hits) if hits else "no passage matches; try other words or fewer filters")
     return 0

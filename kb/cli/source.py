@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from kb.config import Settings
 from kb.errors import QueryError
 
-GAP = 16  # pixels between two pages stacked in one image
-
 
 def write_page_image(passage_id: str, out: Path, settings: Settings, page: int | None = None) -> dict:
     """Write the highlighted page (two pages stacked, for a passage over a page break) to `out`;
     returns what was written, for the terminal and --json."""
-    from PIL import Image
-
-    from kb.library.source import source_pages
+    from kb.library.source import page_sheet, source_pages
 
     pages = source_pages(passage_id, settings, page=page)
     if not pages:
         raise QueryError(f"passage {passage_id} comes from a text file, which has no pages; "
                          "`kb show ID --context 1` shows it with its neighbours")
-    images = [Image.open(io.BytesIO(p.png)) for p in pages]
-    sheet = Image.new("RGB", (max(i.width for i in images), sum(i.height for i in images) + GAP * (len(images) - 1)),
-                      "white")
-    y = 0
-    for image in images:
-        sheet.paste(image, (0, y))
-        y += image.height + GAP
     try:
-        sheet.save(out, "PNG")
-    except (OSError, ValueError) as err:
-        raise QueryError(f"cannot write {out} ({err}); give a writable path ending in .png") from None
+        out.write_bytes(page_sheet(pages))
+    except OSError as err:
+        raise QueryError(f"cannot write {out} ({err.strerror}); give a writable path ending in .png") from None
     return {"path": str(out), "pages": [p.to_dict() for p in pages]}
 
 

@@ -193,6 +193,22 @@ def render_page(store: Store, doc: Document, path: Path, page: int, passage: Pas
                       found=bool(boxes))
 
 
+def page_sheet(pages: list[SourcePage], gap: int = 16) -> bytes:
+    """One PNG of the pages stacked top to bottom (both pages of a passage over a page break)."""
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(p.png)) for p in pages]
+    sheet = Image.new("RGB", (max(i.width for i in images), sum(i.height for i in images) + gap * (len(images) - 1)),
+                      "white")
+    y = 0
+    for image in images:
+        sheet.paste(image, (0, y))
+        y += image.height + gap
+    buf = io.BytesIO()
+    sheet.save(buf, "PNG")
+    return buf.getvalue()
+
+
 def source_pages(passage_id: str, settings: Settings | None = None, page: int | None = None) -> list[SourcePage]:
     """The pages a passage stands on (both, for a passage over two pages), highlighted; with
     `page`, that page of its document instead (previous / next), highlighted where the passage is

@@ -131,6 +131,10 @@ class KnowledgeBase:
         ranked = [self._rank(*c, k) for c in candidates]
         return ranked if hidden else [self.versions.mark(hits) for hits in ranked]
 
+    def search_record(self, query: str, hits: list[Hit]) -> dict:
+        """A search's JSON (`kb search --json`, the API's /search): each hit with its version note."""
+        return {"query": query, "hits": [h.to_dict() | {"version": self.versions.note(h.document)} for h in hits]}
+
     def latest_versions(self, filters: Filters) -> Filters:
         """`filters`, narrowed to leave out documents a later revision in the store replaces,
         unless they ask for all versions or name documents themselves."""

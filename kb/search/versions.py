@@ -137,3 +137,12 @@ class VersionScope:
         if not self._ids or not any(h.document.doc_id in self._ids for h in hits):
             return hits
         return [replace(h, document=self.mark_document(h.document)) for h in hits]
+
+
+def document_records(store) -> list[dict]:
+    """Every document with its passage count and its place among its versions: the shape of
+    `kb docs --json` and the API's /documents."""
+    docs = store.documents()
+    counts = store.passage_counts()
+    family = {doc_id: v.describe() for doc_id, v in versions(docs).items()}
+    return [d.to_dict() | {"passages": counts.get(d.doc_id, 0), "version": family.get(d.doc_id, "")} for d in docs]

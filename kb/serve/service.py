@@ -7,7 +7,6 @@ while one writer works; every operation has a time limit."""
 from __future__ import annotations
 
 import asyncio
-import io
 import threading
 import time
 from collections.abc import Callable
@@ -16,7 +15,7 @@ from typing import Any
 
 from kb.config import Settings
 from kb.errors import KBError, QueryError
-from kb.types import Filters
+from kb.types import Filters, passage_record
 
 MAX_K = 100
 BATCH_WINDOW = 0.004  # seconds the batcher waits for more searches after the first
@@ -54,8 +53,7 @@ def _text(q: str) -> str:
 
 # ---- operations: (knowledge base, arguments) -> the CLI's --json object -------------------------
 def op_search(kbase, q: str, k: int | None, filters: Filters) -> dict:
-    hits = kbase.search(_text(q), k=_k(k, kbase.settings.k), filters=filters)
-    return {"query": q, "hits": [h.to_dict() | {"version": kbase.versions.note(h.document)} for h in hits]}
+    return kbase.search_record(q, kbase.search(_text(q), k=_k(k, kbase.settings.k), filters=filters))
 
 
 def op_ask(kbase, q: str, k: int | None, filters: Filters) -> dict:
@@ -83,42 +81,25 @@ def op_compare(kbase, q: str, k: int | None, filters: Filters) -> dict:
 
 
 def op_documents(kbase) -> dict:
-    from kb.search.versions import versions
+    from kb.search.versions import document_records
 
-    docs = kbase.store.documents()
-    counts = kbase.store.passage_counts()
-    family = {doc_id: v.describe() for doc_id, v in versions(docs).items()}
-    return {"documents": [d.to_dict() | {"passages": counts.get(d.doc_id, 0), "version": family.get(d.doc_id, "")}
-                          for d in docs]}
+    return {"documents": document_records(kbase.store)}
 
 
 def op_passage(kbase, passage_id: str) -> dict:
     from kb.answers.cite import full_reference, short_reference
 
     p, d = kbase.passage(passage_id)
-    return {"passage_id": p.passage_id, "doc_file": d.file, "title": d.title, "symbol": d.symbol, "year": d.year,
-            "publisher": d.publisher, "para": p.para, "part": p.part, "page": p.page_start, "page_end": p.page_end,
-            "page_label": p.page_label, "section": p.section_path, "kind": p.kind, "seq": p.seq, "text": p.text,
-            "reference": full_reference(d, p), "short_reference": short_reference(d, p)}
+    return passage_record(p, d) | {"reference": full_reference(d, p), "short_reference": short_reference(d, p)}
 
 
 def op_page_image(kbase, passage_id: str, page: int | None) -> bytes:
-    from PIL import Image
-
-    from kb.library.source import source_pages
+    from kb.library.source import page_sheet, source_pages
 
     pages = source_pages(passage_id, kbase.settings, page=page)
     if not pages:
         raise QueryError(f"passage {passage_id} comes from a text file, which has no pages")
-    images = [Image.open(io.BytesIO(p.png)) for p in pages]
-    sheet = Image.new("RGB", (max(i.width for i in images), sum(i.height for i in images)), "white")
-    y = 0
-    for image in images:
-        sheet.paste(image, (0, y))
-        y += image.height
-    buf = io.BytesIO()
-    sheet.save(buf, "PNG")
-    return buf.getvalue()
+    return page_sheet(pages)
 
 
 class _Batcher:
@@ -159,8 +140,7 @@ class _Batcher:
         try:
             kbase = self.svc.knowledge_base()
             results = kbase.search_many([q for q, *_ in items], k=_k(k, kbase.settings.k), filters=filters)
-            answers = [{"query": q, "hits": [h.to_dict() | {"version": kbase.versions.note(h.document)} for h in hits]}
-                       for (q, *_), hits in zip(items, results)]
+            answers = [kbase.search_record(q, hits) for (q, *_), hits in zip(items, results)]
         except Exception as exc:  # noqa: BLE001 - each request of the group gets the error
             for *_, future in items:
                 future.set_exception(exc)
