@@ -272,7 +272,7 @@ def sidebar_status(kbase) -> None:
     n_docs, n_passages = len(docs), sum(kbase.store.passage_counts().values())
     st.sidebar.caption(f"Knowledge base `{kbase.store.path}`  \n{n_docs} document{'' if n_docs == 1 else 's'}, "
                        f"{n_passages} passage{'' if n_passages == 1 else 's'}  \nModel: `{m.get('model')}`  \n"
-                       f"Index: {'approximate (HNSW)' if kbase.store.index.approximate else 'exact'} FAISS + FTS5")
+                       f"Index: {kbase.store.description}")
 
 
 # ---------------------------------------------------------------- pages

@@ -37,9 +37,9 @@ from ingest.workers import Outcome, cpu_workers, run_parallel
 from kb.config import Settings
 from kb.embed.spans import embed_passages, sentence_spans
 from kb.errors import IngestError, KBError
+from kb.store.backend import Backend, create_store
 from kb.store.lock import LOCK_NAME, writer_lock
 from kb.store.schema import ROOT_KEY
-from kb.store.sqlite import Store
 from kb.types import Document, ParsedDocument
 
 log = logging.getLogger(__name__)
@@ -102,9 +102,9 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # tokenizers and fork do not mix otherwise
     # counting the tokens of a long paragraph (to split it) is expected, not a model input: no warning
     logging.getLogger("transformers.tokenization_utils_base").setLevel(logging.ERROR)
-    store = Store.create(store_dir, embedder.name, embedder.dim, settings.index_threshold)
+    store = create_store(settings, embedder.name, embedder.dim, store_dir)
     try:
-        with writer_lock(store.path):
+        with store.writer_lock():
             report = _Sync(folder, store, embedder, settings, progress, key_prefix, on_file).run()
     except KeyboardInterrupt:
         # every committed document stays; saving now spares the next open a rebuild of the vector
@@ -118,7 +118,7 @@ def sync(folder: Path, store_dir: Path, embedder: Any, settings: Settings, progr
 
 
 class _Sync:
-    def __init__(self, folder: Path, store: Store, embedder: Any, settings: Settings, progress: bool,
+    def __init__(self, folder: Path, store: Backend, embedder: Any, settings: Settings, progress: bool,
                  key_prefix: str = "", on_file: FileCallback | None = None) -> None:
         self.folder, self.store, self.embedder, self.settings = folder, store, embedder, settings
         self.progress, self.prefix, self.on_file = progress, key_prefix, on_file
@@ -134,7 +134,7 @@ class _Sync:
         files = scan_folder(self.folder, exclude=store.path, prefix=self.prefix, skipped=self.report.skipped)
         stored = store.files()
         docs = {d.doc_id: d for d in store.documents()}
-        _ = store.index  # loaded now, so every change below keeps it current and save() writes it
+        store.load_index()  # now, so every change below keeps it current and save() writes it
         unchanged: set[str] = set()
         touched: list[FileState] = []  # same bytes, new mtime: just record it
         jobs: dict[str, _Job] = {}  # doc_id -> job

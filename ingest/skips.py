@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from kb.config import Settings
-from kb.store.sqlite import Store
+from kb.store.backend import Backend
 
 SKIP_KEY = "skipped:"  # meta key prefix: a file skipped before, with its hash and reason
 
@@ -19,7 +19,7 @@ def ocr_state(settings: Settings) -> str:
     return f"{settings.ocr}/{settings.ocr != 'off' and ocr.available()}"
 
 
-def remembered_skip(store: Store, file_timeout: float, key: str, sha: str, ocr_now: str | None = None) -> str | None:
+def remembered_skip(store: Backend, file_timeout: float, key: str, sha: str, ocr_now: str | None = None) -> str | None:
     """The reason a file with these exact bytes was skipped before (not retried), if any."""
     raw = store.get_meta(SKIP_KEY + key)
     if not raw:

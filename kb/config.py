@@ -69,6 +69,13 @@ class Settings:
     index_threshold: int = _setting(
         200_000, "Passage count past which the vector index switches from exact to approximate (HNSW)."
     )
+    store: str = _setting(
+        "", "Where passages and vectors live: empty = embedded (SQLite + FAISS files in KB_DIR, no server); "
+        "postgres://USER@HOST:PORT/DB = a PostgreSQL server with pgvector (KB_DIR then keeps only local files: "
+        "page images, uploads, the query model). A read-only replica's address serves searches.", secret=True)
+    store_shards: str = _setting(
+        "", "Comma-separated postgres:// addresses of shard servers: a new PostgreSQL store keeps its passages "
+        "hash-partitioned on them (postgres_fdw foreign partitions), KB_STORE being the coordinator.", secret=True)
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

@@ -32,3 +32,20 @@ def real_embedder():
     from kb.embed.encoders import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def pg(request):
+    """Real PostgreSQL servers for the session (one server, a coordinator and two shards), stopped
+    by their PID at the end; the tests that use them are skipped where they cannot run."""
+    import shutil
+    import tempfile
+
+    from backends import Servers, skip_without_postgres
+
+    skip_without_postgres()
+    base = Path(tempfile.mkdtemp(prefix="kb-pg-"))
+    servers = Servers(base)
+    yield servers
+    servers.stop()
+    shutil.rmtree(base, ignore_errors=True)

@@ -266,7 +266,7 @@ def test_filters_match_words_whatever_the_case_and_suggest_the_nearest_names(cap
 
 def test_words_match_needs_every_word_in_order():
     """This test ensures the filter rule: all the filter's words, in order, anywhere in the field."""
-    from kb.store.reading import words_match
+    from kb.store.catalogue import words_match
 
     assert words_match("General Assembly", "United Nations General Assembly")
     assert words_match("general assembly", "United Nations General Assembly")

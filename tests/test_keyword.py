@@ -6,14 +6,16 @@ import sqlite3
 
 import pytest
 
-from kb.search.keyword import (
-    MAX_TERMS,
-    NamingIndex,
-    document_terms,
-    match_expression,
-    proximity_expression,
-    query_terms,
-)
+from kb.search.keyword import MAX_TERMS, NamingIndex, adjacent_pairs, document_terms, query_terms
+from kb.store.fts import near_expression, or_expression
+
+
+def match_expression(query: str) -> str:
+    return or_expression(query_terms(query))
+
+
+def proximity_expression(query: str, span: int = 3) -> str:
+    return near_expression(adjacent_pairs(query), span)
 
 
 def test_query_terms_drop_stopwords_and_question_words():

@@ -74,7 +74,7 @@ def check_consistent(kb: Path) -> int:
         assert (store.manifest["documents"], store.manifest["passages"]) == (n_docs, n_pass)
         assert store.index.size == n_pass, "the vector index matches the database"
         if n_pass:
-            assert store.keyword_search('"tariff"', 5), "keyword search works"
+            assert store.keyword_search(["tariff"], 5), "keyword search works"
             dim = int(store.manifest["dim"])
             query = HashEmbedder(dim).encode(["tariff export cluster"])[0]
             ids, _ = store.index.search(query, 5)

@@ -54,7 +54,7 @@ def test_uploads_land_beside_the_folder_and_survive_its_resync(setup):
     assert again.removed == 0 and again.unchanged == 2
     with Store.open(settings.kb_path) as store:
         assert "uploads/ferry.md" in {d.file for d in store.documents()}
-        assert store.keyword_search('"ferry"', 5), "the upload is searchable"
+        assert store.keyword_search(["ferry"], 5), "the upload is searchable"
 
 
 def test_remove_document_deletes_upload_and_index_rows(setup):
@@ -65,5 +65,5 @@ def test_remove_document_deletes_upload_and_index_rows(setup):
     assert not (settings.kb_path / "uploads" / "ferry.md").exists()
     with Store.open(settings.kb_path) as store:
         assert "uploads/ferry.md" not in {d.file for d in store.documents()}
-        assert store.keyword_search('"ferry"', 5) == []
+        assert store.keyword_search(["ferry"], 5) == []
         assert store.index.size == store.passage_count()

@@ -70,7 +70,7 @@ def _sync(folder: Path, settings: Settings, emb=None, **kw):
 
 
 def _keyword_files(store: Store, word: str) -> set[str]:
-    rowids = [r for r, _ in store.keyword_search(f'"{word}"', 10)]
+    rowids = [r for r, _ in store.keyword_search([word], 10)]
     return {store.document(p.doc_id).file for p in store.passages_by_rowid(rowids).values()}
 
 

@@ -33,7 +33,7 @@ def test_roundtrip_and_search(tmp_path, fake_embedder):
     store.close()
     store = Store.open(tmp_path / "kb")
     assert [p.para for p in store.passages()] == ["1", "2"]
-    hits = store.keyword_search('"tariffs"', 5)
+    hits = store.keyword_search(["tariffs"], 5)
     assert len(hits) == 1 and store.passages_by_rowid([hits[0][0]])[hits[0][0]].para == "2"
     ids, _scores = store.index.search(fake_embedder.encode(["tariffs on imports"])[0], 2)
     assert store.passages_by_rowid([int(ids[0])])[int(ids[0])].para == "2"
@@ -50,7 +50,7 @@ def test_remove_document_removes_vectors(tmp_path, fake_embedder):
         store.remove_file("a.txt")
     store.save()
     assert store.index.size == 1
-    assert store.keyword_search('"alpha"', 5) == []
+    assert store.keyword_search(["alpha"], 5) == []
     reopened = Store.open(tmp_path / "kb")
     assert reopened.index.size == 1
 

@@ -27,7 +27,6 @@ from kb.sentences import (
     stems,
     words,
 )
-from kb.store.common_terms import term_count
 from kb.types import Hit, Passage
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ def term_weights(kbase: KnowledgeBase, terms: Sequence[str]) -> dict[str, float]
     n = max(store.passage_count(), 1)
     out: dict[str, float] = {}
     for t in terms:
-        df = term_count(store.conn, t, column="body")
+        df = store.term_count(t, column="body")
         df = n if df is None else df  # an FTS5 syntax corner case: weigh the term as common
         out[stem(t)] = max(out.get(stem(t), 0.0), math.log((n + 1) / (df + 0.5)))
     return out
@@ -86,7 +85,7 @@ def absent_names(kbase: KnowledgeBase, question: str) -> tuple[str, ...]:
         low = name.lower()
         if low in known or low in STOPWORDS:
             continue
-        if term_count(store.conn, low) == 0:  # None (FTS5 cannot parse it) does not count as absent
+        if store.term_count(low) == 0:  # None (FTS5 cannot parse it) does not count as absent
             out.append(name)
     return tuple(out)
 

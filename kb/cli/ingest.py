@@ -59,9 +59,9 @@ def _settings(args: argparse.Namespace, **overrides: Any):
 
 
 def _open_store(args: argparse.Namespace):
-    from kb.store.sqlite import Store
+    from kb.store.backend import open_store
 
-    return Store.open(_settings(args).kb_path)
+    return open_store(_settings(args))
 
 
 class LazyEmbedder:
@@ -75,12 +75,12 @@ class LazyEmbedder:
     def load(self) -> Any:
         if self._real is None:
             from kb.embed.load import check_fingerprint, load_embedder
-            from kb.store.sqlite import Store
+            from kb.store.backend import open_store
 
             s = self.settings
             check_fingerprint(s.model, self.name)  # the manifest's "name@fingerprint", before any weights are read
             real = load_embedder(s.model, s.backend, s.device, s.max_tokens, s.precision)
-            with Store.open(s.kb_path) as store:
+            with open_store(s) as store:
                 store.check_model(real.name, real.dim)
             self._real, self.max_tokens = real, real.max_tokens
         return self._real
@@ -112,7 +112,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     from kb.embed.load import load_embedder
     from kb.errors import IngestError
     from kb.library.seam import report_lines, sync
-    from kb.store.schema import store_manifest, store_model
+    from kb.store.backend import stored_manifest, stored_model
 
     if not args.folder.is_dir():  # before the model loads
         raise IngestError(f'folder "{args.folder}" does not exist or is not a directory; '
@@ -120,11 +120,11 @@ def run_ingest(args: argparse.Namespace) -> int:
     ocr = "off" if args.no_ocr else None
     settings = _settings(args, model=args.model, backend=args.backend, file_timeout=args.timeout, ocr=ocr)
     check_precision(settings.precision)  # before any file is read
-    built = store_model(settings.kb_path)
+    built = stored_model(settings)
     explicit = args.model is not None or bool(os.environ.get("KB_MODEL"))
     if built and not explicit and built not in (settings.model, Path(settings.model).name):
         settings = _settings(args, model=built, backend=args.backend, file_timeout=args.timeout, ocr=ocr)
-    manifest = store_manifest(settings.kb_path)
+    manifest = stored_manifest(settings)
     if manifest and str(manifest.get("model", "")).split("@")[0] in (settings.model, Path(settings.model).name):
         embedder = LazyEmbedder(settings, str(manifest["model"]), int(manifest["dim"]))
     else:

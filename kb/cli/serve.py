@@ -39,10 +39,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _settings(args: argparse.Namespace):
     from kb.config import Settings
-    from kb.store.schema import store_manifest
+    from kb.store.backend import stored_manifest
 
     settings = Settings.load(kb_dir=getattr(args, "kb_dir", None))
-    if store_manifest(settings.kb_path) is None:
+    if stored_manifest(settings) is None:
         raise ConfigError(f'no knowledge base at "{settings.kb_path}"; build one with `kb ingest FOLDER --kb '
                           f'{settings.kb_path}` first')
     return settings

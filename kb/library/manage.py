@@ -17,9 +17,8 @@ from typing import Any
 
 from kb.config import Settings
 from kb.errors import IngestError
-from kb.store.lock import writer_lock
-from kb.store.schema import ROOT_KEY, store_manifest, store_model
-from kb.store.sqlite import Store
+from kb.store.backend import Backend, open_store, stored_manifest, stored_model
+from kb.store.schema import ROOT_KEY
 from kb.types import Document
 
 UPLOADS = "uploads"
@@ -56,8 +55,8 @@ def _embedder(settings: Settings, embedder: Any | None) -> Any:
         return embedder
     from kb.embed.load import check_fingerprint, load_embedder
 
-    model = store_model(settings.kb_path) or settings.model  # ingest with the model the store was built with
-    manifest = store_manifest(settings.kb_path)
+    model = stored_model(settings) or settings.model  # ingest with the model the store was built with
+    manifest = stored_manifest(settings)
     if manifest:
         check_fingerprint(model, str(manifest.get("model", "")))  # before any weights are read
     return load_embedder(model, settings.backend, settings.device, settings.max_tokens, settings.precision)
@@ -132,7 +131,7 @@ def remove_document(doc: str, settings: Settings | None = None) -> None:
     vectors. An uploaded file is deleted from the uploads folder too; a file in your own
     folder is left alone (it comes back on the next `kb ingest` of that folder)."""
     settings = settings or Settings.load()
-    with Store.open(settings.kb_path) as store:
+    with open_store(settings) as store:
         found, _ = drop_document(store, doc)
         roots = {n: store.get_meta(ROOT_KEY + n) for n in (found.file, *found.aliases)}
     for name in (found.file, *found.aliases):
@@ -141,13 +140,13 @@ def remove_document(doc: str, settings: Settings | None = None) -> None:
             path.unlink(missing_ok=True)
 
 
-def drop_document(store: Store, doc: str) -> tuple[Document, int]:
+def drop_document(store: Backend, doc: str) -> tuple[Document, int]:
     """Remove a document (by id, file name, symbol or short title) from an open store under the
     writer lock, keeping the vector index current; the document and its passage count."""
-    with writer_lock(store.path):
+    with store.writer_lock():
         found = store.find_document(doc)
         n = store.passage_counts().get(found.doc_id, 0)
-        _ = store.index  # loaded, so the removal updates it and save() writes it
+        store.load_index()  # so the removal updates it and save() writes it
         with store.transaction():
             store.remove_document(found.doc_id)
         store.save()

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from kb.config import Settings
 from kb.errors import NotFoundError
+from kb.store.backend import Backend, open_store
 from kb.store.schema import ROOT_KEY
-from kb.store.sqlite import Store
 from kb.types import Document, Passage
 
 PAGES_DIR = "pages"
@@ -52,7 +52,7 @@ class SourcePage:
                 "boxes": [list(b) for b in self.boxes], "found": self.found}
 
 
-def source_file(store: Store, doc: Document) -> Path:
+def source_file(store: Backend, doc: Document) -> Path:
     """Where the document's file is now: the folder it was ingested from, or the uploads folder.
     Raises NotFoundError (one line) when it has moved or been deleted."""
     tried = []
@@ -121,7 +121,7 @@ def locate(passage_text: str, page_text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def _page_image(store: Store, doc: Document, pdf, index: int):
+def _page_image(store: Backend, doc: Document, pdf, index: int):
     """The page rendered at SCALE, from the store's cache when it is there."""
     from PIL import Image
 
@@ -142,7 +142,7 @@ def _page_image(store: Store, doc: Document, pdf, index: int):
     return image
 
 
-def _render(store: Store, doc: Document, path: Path, page: int, passage: Passage | None):
+def _render(store: Backend, doc: Document, path: Path, page: int, passage: Passage | None):
     """(page image, highlight boxes, page count); pypdfium2 calls only (under PDFIUM_LOCK)."""
     import pypdfium2
 
@@ -171,7 +171,7 @@ def _render(store: Store, doc: Document, path: Path, page: int, passage: Passage
         pdf.close()
 
 
-def render_page(store: Store, doc: Document, path: Path, page: int, passage: Passage | None) -> SourcePage:
+def render_page(store: Backend, doc: Document, path: Path, page: int, passage: Passage | None) -> SourcePage:
     """Page `page` (1-based) of the PDF at `path`, with `passage` highlighted where it stands."""
     from PIL import Image, ImageDraw
 
@@ -215,7 +215,7 @@ def source_pages(passage_id: str, settings: Settings | None = None, page: int | 
     on it. Empty for a text or Markdown source. Raises NotFoundError for an unknown passage or a
     source file that has moved."""
     settings = settings or Settings.load()
-    with Store.open(settings.kb_path) as store:
+    with open_store(settings) as store:
         passage = store.passage(passage_id)
         doc = store.document(passage.doc_id)
         if doc.fmt != "pdf" or passage.page_start is None:

@@ -1,10 +1,9 @@
 """Query processing for the keyword side (SQLite FTS5 with porter stemming).
 
-Any user text becomes a safe FTS5 MATCH expression: the query is cut into word tokens,
-stopwords and question words are dropped, and each remaining term is quoted, so FTS5
-syntax in the query (`"`, `*`, `NEAR`, `OR`, `-`, `:`, parentheses) is searched as plain
-words and never parsed. Terms are joined with OR; BM25 rewards passages matching more
-and rarer terms.
+Any user text becomes a list of content terms: the query is cut into word tokens, stopwords
+and question words are dropped; the store searches each term as a plain word (FTS5 syntax in
+the query, `"`, `*`, `NEAR`, `OR`, `-`, `:`, parentheses, is never parsed), passages holding
+any of them, and BM25 rewards passages matching more and rarer terms.
 """
 
 from __future__ import annotations
@@ -13,9 +12,6 @@ import itertools
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
-
-from kb.store.fts import quote_term
 
 MAX_TERMS = 64  # a 100 KB query keeps its first 64 distinct terms
 
@@ -65,22 +61,12 @@ def query_terms(query: str, max_terms: int = MAX_TERMS) -> list[str]:
     return list(seen)
 
 
-def or_expression(terms: Iterable[str]) -> str:
-    """An FTS5 expression matching any of the terms, each quoted."""
-    return " OR ".join(quote_term(t) for t in terms)
-
-
-def match_expression(query: str, max_terms: int = MAX_TERMS) -> str:
-    """The FTS5 MATCH expression for a user query; empty when it has no word at all."""
-    return or_expression(query_terms(query, max_terms))
-
-
-def proximity_expression(query: str, span: int = 3, max_terms: int = MAX_TERMS) -> str:
-    """An FTS5 expression matching passages where two adjacent content terms of the query lie
-    within `span` words of each other (`NEAR("a" "b", 3) OR ...`); empty with fewer than two terms.
-    Its BM25 rewards passages that keep the query's word pairs together."""
+def adjacent_pairs(query: str, max_terms: int = MAX_TERMS) -> list[tuple[str, str]]:
+    """The pairs of adjacent content terms of a query ("protected cycling lanes" gives
+    (protected, cycling) and (cycling, lanes)): passages keeping a pair within a few words of
+    each other rank higher on the proximity side."""
     t = query_terms(query, max_terms)
-    return " OR ".join(f"NEAR({quote_term(a)} {quote_term(b)}, {span})" for a, b in itertools.pairwise(t) if a != b)
+    return [(a, b) for a, b in itertools.pairwise(t) if a != b]
 
 
 def document_terms(*fields: str | int | None) -> frozenset[str]:

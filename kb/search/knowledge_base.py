@@ -22,19 +22,12 @@ from kb.config import Settings
 from kb.embed import spans
 from kb.errors import QueryError, StoreError
 from kb.search import fusion
-from kb.search.keyword import (
-    NamingIndex,
-    document_terms,
-    match_expression,
-    or_expression,
-    proximity_expression,
-    query_terms,
-)
+from kb.search.keyword import NamingIndex, adjacent_pairs, document_terms, query_terms
 from kb.search.ranking import FRAME_SIDES, Ranking
 from kb.search.versions import VersionScope
 from kb.sentences import is_reference, strip_framing
+from kb.store.backend import Backend, open_store
 from kb.store.common_terms import PRUNE_FROM, rare_terms
-from kb.store.sqlite import Store
 from kb.types import Document, Filters, Hit, Passage
 
 if TYPE_CHECKING:
@@ -62,7 +55,7 @@ def clean_query(query: str) -> str:
 class KnowledgeBase:
     """An opened knowledge base: search, documents, passages and their neighbours."""
 
-    def __init__(self, store: Store, settings: Settings, embedder: Embedder | None = None,
+    def __init__(self, store: Backend, settings: Settings, embedder: Embedder | None = None,
                  ranking: Ranking | None = None) -> None:
         self.store = store
         self.settings = settings
@@ -79,7 +72,7 @@ class KnowledgeBase:
              embedder: Embedder | None = None) -> KnowledgeBase:
         """Open the store at `path` (default: settings.kb_dir); the embedder loads on first search."""
         settings = settings or Settings.load()
-        store = Store.open(Path(path) if path is not None else settings.kb_path)
+        store = open_store(settings, path)
         if embedder is not None:
             store.check_model(embedder.name, embedder.dim)
         return cls(store, settings, embedder)
@@ -171,7 +164,7 @@ class KnowledgeBase:
         return out
 
     def _dense(self, qvec: np.ndarray, n: int, allowed: np.ndarray | None) -> dict[int, float]:
-        ids, scores = self.store.index.search(qvec, n, allowed)
+        ids, scores = self.store.vector_search(qvec, n, allowed)
         dense = {int(i): float(s) for i, s in zip(ids, scores)}
         if self.ranking.sentence_weight and dense:
             best = spans.best_sentence(qvec, self.store.sentence_vectors_for(dense))
@@ -181,16 +174,15 @@ class KnowledgeBase:
     def _keyword(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         weights = (1.0, self.ranking.context_weight)
         total = int(self.store.manifest.get("passages", 0))
+        terms = query_terms(query)
         if total >= PRUNE_FROM:  # a large store: terms found in >1% of passages are left out (speed)
-            expr = or_expression(rare_terms(self.store.conn, query_terms(query), total))
-        else:
-            expr = match_expression(query)
-        return dict(self.store.keyword_search(expr, n, allowed, weights=weights))
+            terms = rare_terms(self.store.term_counts, terms, total)
+        return dict(self.store.keyword_search(terms, n, allowed, weights=weights))
 
     def _pairs(self, query: str, n: int, allowed: np.ndarray | None) -> dict[int, float]:
         weights = (1.0, self.ranking.context_weight)
-        expr = proximity_expression(query, self.ranking.proximity_span)
-        return dict(self.store.keyword_search(expr, n, allowed, weights=weights)) if expr else {}
+        pairs = adjacent_pairs(query)
+        return dict(self.store.near_search(pairs, self.ranking.proximity_span, n, allowed, weights=weights)) if pairs else {}
 
     def _mentions(self, query: str) -> dict[str, float]:
         """How strongly the query names each document: by its authors, publisher, year, symbol,

@@ -15,7 +15,7 @@ the same tokenizer and stemming as the search; it reads the term's posting list 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from kb.store.fts import quote_term
 
@@ -49,8 +49,9 @@ def passage_counts(conn: sqlite3.Connection, terms: Sequence[str], table: str = 
     return {t: term_count(conn, t, table=table) or 0 for t in terms}
 
 
-def rare_terms(conn: sqlite3.Connection, terms: Sequence[str], total: int) -> list[str]:
-    """`terms` as they should be searched in a store of `total` passages."""
+def rare_terms(count: Callable[[Sequence[str]], dict[str, int]], terms: Sequence[str], total: int) -> list[str]:
+    """`terms` as they should be searched in a store of `total` passages; `count` gives the
+    passages holding each term (a store's `term_counts`)."""
     if total < PRUNE_FROM or len(terms) <= MIN_KEEP:
         return list(terms)
-    return keep_rare(terms, passage_counts(conn, terms), total, max_share=MAX_SHARE, min_keep=MIN_KEEP)
+    return keep_rare(terms, count(terms), total, max_share=MAX_SHARE, min_keep=MIN_KEEP)

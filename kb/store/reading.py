@@ -1,22 +1,22 @@
-"""Reading a store: documents, files, passages by id or row, neighbours, filters, and the
-FTS5 keyword search."""
+"""Reading the embedded store: documents, files, passages by id or row, neighbours, and the
+FTS5 keyword search (filters and names: kb.store.catalogue)."""
 
 from __future__ import annotations
 
-import difflib
-import re
 import sqlite3
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from kb.errors import NotFoundError
+from kb.store.catalogue import Catalogue
+from kb.store.common_terms import passage_counts, term_count
+from kb.store.fts import near_expression, or_expression
 from kb.store.schema import doc_from_row, passage_from_row
-from kb.types import Document, Filters, Passage
+from kb.types import Document, Passage
 
 
-class Reading:
+class Reading(Catalogue):
     """Mixin of `Store`: every read."""
 
     def documents(self) -> list[Document]:
@@ -26,20 +26,6 @@ class Reading:
             rows = self.conn.execute("SELECT * FROM documents ORDER BY file").fetchall()
             self._doc_cache = {r["doc_id"]: doc_from_row(r) for r in rows}
         return list(self._doc_cache.values())
-
-    def document(self, doc_id: str) -> Document:
-        self.documents()
-        assert self._doc_cache is not None
-        if doc_id not in self._doc_cache:
-            raise NotFoundError(f"no document {doc_id!r} in the knowledge base; `kb docs` lists them")
-        return self._doc_cache[doc_id]
-
-    def find_document(self, name: str) -> Document:
-        """A document by id, file name (or alias), symbol or short title."""
-        for d in self.documents():
-            if name in (d.doc_id, d.file, d.symbol, d.short_title) or name in d.aliases or Path(d.file).name == name:
-                return d
-        raise NotFoundError(f"no document {name!r} in the knowledge base; `kb docs` lists the files")
 
     def files(self) -> dict[str, sqlite3.Row]:
         return {r["file"]: r for r in self.conn.execute("SELECT * FROM files")}
@@ -96,60 +82,39 @@ class Reading:
             (passage.doc_id, passage.seq - before, passage.seq + after)).fetchall()
         return [passage_from_row(r) for r in rows]
 
-    def allowed_rowids(self, filters: Filters) -> np.ndarray | None:
-        """Row ids that pass the filters, or None when nothing is filtered."""
-        if filters.empty:
-            return None
-        docs = self.filter_documents(filters)
-        if not docs:
-            return np.zeros(0, dtype=np.int64)
-        ids = [d.doc_id for d in docs]
-        q = f"SELECT rowid FROM passages WHERE doc_id IN ({','.join('?' * len(ids))})"
-        return np.array([r[0] for r in self.conn.execute(q, ids)], dtype=np.int64)
+    def rowids_of(self, doc_ids: Sequence[str]) -> np.ndarray:
+        """The passage row ids of these documents."""
+        ids = list(doc_ids)
+        out: list[int] = []
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            q = f"SELECT rowid FROM passages WHERE doc_id IN ({','.join('?' * len(chunk))})"
+            out += [r[0] for r in self.conn.execute(q, chunk)]
+        return np.array(out, dtype=np.int64)
 
-    def filter_documents(self, filters: Filters) -> list[Document]:
-        out = []
-        wanted = {w.lower() for w in filters.docs}
-        for d in self.documents():
-            if wanted and not wanted & {n.lower() for n in _names(d)}:
-                continue
-            if filters.publishers and not any(words_match(p, d.publisher) for p in filters.publishers):
-                continue
-            if filters.kinds and not any(words_match(k, d.kind) for k in filters.kinds):
-                continue
-            if filters.languages and (d.language or "").lower() not in {x.lower() for x in filters.languages}:
-                continue
-            if filters.year_min is not None and (d.year is None or d.year < filters.year_min):
-                continue
-            if filters.year_max is not None and (d.year is None or d.year > filters.year_max):
-                continue
-            out.append(d)
-        return out
-
-    def filter_problems(self, filters: Filters) -> list[str]:
-        """One line per filter value that matches no document, with the nearest names the store
-        holds (a user types "General Asembly" or a kind that no document has)."""
-        docs = self.documents()
-        problems = []
-        for label, values, field in (("publisher", filters.publishers, "publisher"), ("kind", filters.kinds, "kind")):
-            held = sorted({getattr(d, field) for d in docs if getattr(d, field)})
-            for value in values:
-                if not any(words_match(value, h) for h in held):
-                    problems.append(f'no document has {label} "{value}"{_nearest(value, held)}')
-        held = sorted({d.language for d in docs if d.language})
-        for value in filters.languages:
-            if value.lower() not in held:
-                problems.append(f'no document is in language "{value}"; the knowledge base holds: '
-                                f'{", ".join(held) or "none detected"}')
-        names = sorted({n for d in docs for n in _names(d) if n != d.doc_id})
-        for value in filters.docs:
-            if value.lower() not in {n.lower() for d in docs for n in _names(d)}:
-                problems.append(f'no document is called "{value}"{_nearest(value, names)}')
-        return problems
-
-    def keyword_search(self, match: str, limit: int, allowed: np.ndarray | None = None,
+    def keyword_search(self, terms: Sequence[str], limit: int, allowed: np.ndarray | None = None,
                        weights: tuple[float, float] = (1.0, 0.25)) -> list[tuple[int, float]]:
-        """FTS5 BM25 over (body, context); returns (rowid, score) best first, score = -bm25."""
+        """FTS5 BM25 over (body, context) for passages holding any of `terms` (each searched as a
+        quoted phrase, never parsed as syntax); (rowid, score) best first, score = -bm25."""
+        return self._bm25(or_expression(terms), limit, allowed, weights)
+
+    def near_search(self, pairs: Sequence[tuple[str, str]], span: int, limit: int, allowed: np.ndarray | None = None,
+                    weights: tuple[float, float] = (1.0, 0.25)) -> list[tuple[int, float]]:
+        """FTS5 BM25 over the passages where the two terms of some pair lie within `span` words
+        of each other (`NEAR("a" "b", span) OR ...`)."""
+        return self._bm25(near_expression(pairs, span), limit, allowed, weights)
+
+    def term_count(self, term: str, column: str | None = None) -> int | None:
+        """Passages holding `term` after the tokenizer and stemming, in one column ("body") or in
+        any; None when the term has no word to search."""
+        return term_count(self.conn, term, column=column)
+
+    def term_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """Passages holding each term (in any column); a term that cannot be searched counts as absent."""
+        return passage_counts(self.conn, terms)
+
+    def _bm25(self, match: str, limit: int, allowed: np.ndarray | None,
+              weights: tuple[float, float]) -> list[tuple[int, float]]:
         if not match:
             return []
         sql = ("SELECT rowid, bm25(passages_fts, ?, ?) AS s FROM passages_fts WHERE passages_fts MATCH ? "
@@ -172,30 +137,3 @@ class Reading:
         return passage, self.document(passage.doc_id)
 
 
-def _names(d: Document) -> set[str]:
-    """The names a --doc filter may give a document by."""
-    return {n for n in (d.doc_id, d.file, Path(d.file).name, d.symbol or "", d.short_title or "", *d.aliases) if n}
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", text.casefold())
-
-
-def words_match(wanted: str, value: str | None) -> bool:
-    """A filter value matches a field when its words appear in the field in order, whatever the
-    case: "General Assembly" matches "United Nations General Assembly", "unctad" matches "UNCTAD"."""
-    want, have = _words(wanted), _words(value or "")
-    if not want:
-        return False
-    return any(have[i:i + len(want)] == want for i in range(len(have) - len(want) + 1))
-
-
-def _nearest(value: str, names: list[str]) -> str:
-    """'; did you mean "X" or "Y"?' from the names held, or the hint to list them."""
-    lowered = {n.casefold(): n for n in names}
-    close = difflib.get_close_matches(value.casefold(), list(lowered), n=3, cutoff=0.6)
-    if not close:  # a word in common: "Assembly" for "United Nations General Assembly"
-        close = [k for k in lowered if set(_words(value)) & set(_words(k))][:3]
-    if close:
-        return "; did you mean " + " or ".join(f'"{lowered[c]}"' for c in close) + "?"
-    return "; `kb docs` lists what the knowledge base holds"

@@ -18,11 +18,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Self
 
 from kb.errors import StoreError, StoreMismatchError
 from kb.store.generations import Generations
+from kb.store.lock import writer_lock
 from kb.store.reading import Reading
 from kb.store.schema import DB_NAME, MANIFEST, SCHEMA
 from kb.store.vectors import Vectors
@@ -130,6 +132,19 @@ class Store(Generations, Writing, Vectors, Reading):
             raise StoreError(f"{str(path / DB_NAME)!r} is damaged ({exc}); restore it from a backup, or delete "
                              f"{str(path)!r} and re-run `kb ingest FOLDER --kb {path}`") from None
         return conn
+
+    @property
+    def location(self) -> str:
+        """Where the data lives, as a user would name it in a message."""
+        return str(self.path)
+
+    @property
+    def description(self) -> str:
+        return f"{self.index_kind} FAISS + FTS5"
+
+    def writer_lock(self) -> AbstractContextManager[None]:
+        """Held by every process that changes the store (one writer at a time)."""
+        return writer_lock(self.path)
 
     def check_model(self, model: str, dim: int) -> None:
         """Refuse to mix vectors of two models."""

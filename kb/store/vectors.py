@@ -67,6 +67,19 @@ class Vectors:
             log.warning("cannot write the rebuilt vector index (%s)", exc)
         return index
 
+    def vector_search(self, qvec: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The k passages nearest `qvec` by inner product (cosine; vectors are unit length), as
+        (row ids, scores) best first; `allowed` restricts to these row ids."""
+        return self.index.search(qvec, k, allowed)
+
+    def load_index(self) -> None:
+        """Load the vector index now, so every change that follows keeps it current and `save()` writes it."""
+        _ = self.index
+
+    @property
+    def index_kind(self) -> str:
+        return "approximate (HNSW)" if self.index.approximate else "exact"
+
     def vectors_for(self, rowids: list[int]) -> np.ndarray:
         dim = int(self.manifest["dim"])
         out = np.zeros((len(rowids), dim), dtype=np.float32)
